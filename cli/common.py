@@ -1,0 +1,25 @@
+"""Settings and driver handling shared by the commands."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from neo4j import Driver
+
+from graphstore.config import Settings, load_settings
+from graphstore.connection import connect
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+@contextmanager
+def driver(config: Settings) -> Iterator[Driver]:
+    """An open, verified driver for the configured server, closed on exit."""
+    handle = connect(config)
+    try:
+        yield handle
+    finally:
+        handle.close()

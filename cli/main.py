@@ -1,0 +1,52 @@
+"""Entry point: the ``shopgraph`` group and the one place where errors become messages and exit codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from graphstore.errors import ShopgraphError
+
+from . import db_cmds, demo_cmd, ingest_cmds, neo4j_cmds, query_cmds
+from .render import err_console
+
+
+class ShopgraphGroup(click.Group):
+    """Turns library errors into a one-line message and the error's exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ShopgraphError as e:
+            err_console.print(f"[bold red]error:[/] {e}", highlight=False)
+            ctx.exit(e.exit_code)
+
+
+@click.group(cls=ShopgraphGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="shopgraph")
+def cli() -> None:
+    """shopgraph: a product knowledge graph in Neo4j, built from retail catalogs and purchases.
+
+    \b
+    Start here:
+      shopgraph demo                 install and start Neo4j, load the sample, show stats
+      shopgraph stats                counts of every label and relationship type
+      shopgraph query --list         the analyst queries you can run
+
+    Settings come from NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD, SHOPGRAPH_HOME and
+    ./shopgraph.toml; with no NEO4J_URI, shopgraph runs its own local Neo4j.
+    """
+
+
+cli.add_command(neo4j_cmds.neo4j)
+cli.add_command(db_cmds.db)
+cli.add_command(ingest_cmds.ingest)
+cli.add_command(query_cmds.query)
+cli.add_command(query_cmds.stats)
+cli.add_command(query_cmds.reason)
+cli.add_command(demo_cmd.demo)
+
+
+def main() -> None:
+    cli(prog_name="shopgraph")

@@ -1,0 +1,172 @@
+"""The library of named, parameterized Cypher queries (``cypher/*.cypher``).
+
+Each file starts with a header of ``//`` comment lines::
+
+    // name: customer_profile
+    // purpose: What a customer prefers, strongest first.
+    // mode: read
+    // param: customerId (string, required) the customer's id
+    // param: limit (int, default 10) rows per kind
+    // returns: kind, name, weight, share, support, lastPurchase
+    // needs: foundation (customers, purchases, `shopgraph reason preferences`)
+
+followed by one Cypher statement (or several, separated by lines ending in ``;``,
+for ``mode: write`` maintenance queries). Parameters are always passed as
+``$parameters``; the header is the contract that ``run_named`` checks them against.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from typing import Any, Callable, Mapping
+
+from graphstore.errors import QueryError
+
+_HEADER = re.compile(r"^//\s*(\w+):\s*(.*)$")
+_PARAM = re.compile(r"^(\w+)\s*\(([\w<>\[\]]+)(?:,\s*(required|default\s+(.+?)))?\)\s*(.*)$")
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"true", "yes", "1"}:
+        return True
+    if lowered in {"false", "no", "0"}:
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+_TYPES: dict[str, Callable[[str], Any]] = {
+    "string": str,
+    "int": int,
+    "float": float,
+    "bool": _parse_bool,
+    "date": lambda s: date.fromisoformat(s).isoformat(),
+    "list<string>": lambda s: [v.strip() for v in s.split(",") if v.strip()],
+    "json": json.loads,
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    required: bool
+    default: Any
+    description: str
+
+    def coerce(self, value: Any) -> Any:
+        """``value`` (a CLI string or a Python value) converted to the declared type."""
+        if not isinstance(value, str) or self.type == "string":
+            return value
+        try:
+            return _TYPES[self.type](value)
+        except (ValueError, json.JSONDecodeError) as e:
+            raise QueryError(f"parameter {self.name} must be {self.type}: {e}") from e
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query file: its header fields and its statements."""
+
+    name: str
+    purpose: str
+    mode: str
+    params: tuple[Param, ...]
+    returns: str
+    needs: str
+    statements: tuple[str, ...]
+
+    def bind(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Parameters for the driver: ``values`` checked against the header, defaults filled in.
+
+        Raises:
+            QueryError: an unknown parameter, a missing required one, or a value of the wrong type.
+        """
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise QueryError(f"query {self.name} has no parameter {unknown}; it takes {sorted(known) or 'none'}")
+        bound = {}
+        for param in self.params:
+            if param.name in values:
+                bound[param.name] = param.coerce(values[param.name])
+            elif param.required:
+                raise QueryError(f"query {self.name} needs --param {param.name}=<{param.type}>: {param.description}")
+            else:
+                bound[param.name] = param.default
+        return bound
+
+
+def _parse_default(param_type: str, text: str | None) -> Any:
+    if text is None or text == "null":
+        return None
+    return Param("default", param_type, False, None, "").coerce(text.strip())
+
+
+def parse(name: str, text: str) -> NamedQuery:
+    """Parse a query file's ``text``.
+
+    Raises:
+        QueryError: the header lacks ``purpose`` or ``returns``, or a ``param`` line is malformed.
+    """
+    fields: dict[str, str] = {}
+    params = []
+    body_lines = []
+    in_header = True
+    for line in text.splitlines():
+        match = _HEADER.match(line.strip()) if in_header else None
+        if match:
+            key, value = match.groups()
+            if key == "param":
+                p = _PARAM.match(value.strip())
+                if p is None:
+                    raise QueryError(f"{name}.cypher: bad param line {value!r}; expected 'name (type, default X) text'")
+                pname, ptype, req, default, desc = p.groups()
+                if ptype not in _TYPES:
+                    raise QueryError(f"{name}.cypher: param {pname} has unknown type {ptype}; known: {sorted(_TYPES)}")
+                params.append(Param(pname, ptype, req == "required", _parse_default(ptype, default), desc))
+            else:
+                fields[key] = fields.get(key, "") + (" " if key in fields else "") + value.strip()
+            continue
+        if line.strip().startswith("//") and in_header:
+            continue
+        in_header = False
+        body_lines.append(line)
+    for required in ("purpose", "returns"):
+        if required not in fields:
+            raise QueryError(f"{name}.cypher: header has no '// {required}:' line")
+    body = "\n".join(body_lines).strip()
+    statements = tuple(s.strip() for s in re.split(r";\s*\n", body + "\n") if s.strip())
+    return NamedQuery(
+        name=fields.get("name", name),
+        purpose=fields["purpose"],
+        mode=fields.get("mode", "read"),
+        params=tuple(params),
+        returns=fields["returns"],
+        needs=fields.get("needs", ""),
+        statements=statements,
+    )
+
+
+def load(name: str) -> NamedQuery:
+    """The shipped query ``name`` (file ``cypher/<name>.cypher``).
+
+    Raises:
+        QueryError: no such query.
+    """
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise QueryError(f"bad query name {name!r}: use lower-case letters, digits and underscores")
+    resource = resources.files(__name__).joinpath(f"{name}.cypher")
+    if not resource.is_file():
+        raise QueryError(f"no query named {name!r}; known: {', '.join(q.name for q in available())}")
+    return parse(name, resource.read_text(encoding="utf-8"))
+
+
+def available() -> list[NamedQuery]:
+    """Every shipped query, by name."""
+    files = sorted(f.name for f in resources.files(__name__).iterdir() if f.name.endswith(".cypher"))
+    return [load(f.removesuffix(".cypher")) for f in files]

@@ -1,0 +1,80 @@
+"""The demo: from nothing to an explorable graph of real retail data in one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+import cypher
+
+from . import server
+from .config import Settings
+from .connection import connect
+from .ingest import IngestReport, default_rejects_path, ingest_catalog, ingest_customers, ingest_purchases
+from .reasoning import PreferenceReport, compute_preferences
+from .schema import SchemaReport, init_schema
+from .stats import GraphStats, graph_stats
+
+EXAMPLE_QUERIES = ("explore_customer", "explore_brand", "explore_taxonomy")
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    server: server.ServerStatus | None
+    schema: SchemaReport
+    ingests: list[IngestReport]
+    preferences: PreferenceReport
+    stats: GraphStats
+    browser_url: str | None
+    examples: list[tuple[str, str]]
+
+
+def sample_dir() -> Path:
+    """The shipped sample of real Myntra and H&M rows (see its ATTRIBUTION.md)."""
+    return Path(str(resources.files("graphstore").joinpath("data", "sample")))
+
+
+def run_demo(settings: Settings, progress: Callable[[str], None] | None = None) -> DemoReport:
+    """Install and start the local Neo4j (unless NEO4J_URI names another), load the sample, derive preferences.
+
+    Returns the graph statistics, the Browser URL and three queries to paste into Browser.
+
+    Raises:
+        ShopgraphError: any step's error, unchanged (server, connection, input, write).
+    """
+    def say(text: str) -> None:
+        if progress is not None:
+            progress(text)
+
+    status = None
+    if settings.is_local:
+        server.install(settings, progress)
+        status = server.start(settings, progress=progress)
+    driver = connect(settings)
+    try:
+        db = settings.database
+        say("creating constraints and indexes")
+        schema = init_schema(driver, db)
+        sample = sample_dir()
+        reports = []
+        for kind, ingest, name in [
+            ("catalog", ingest_catalog, "myntra_styles.csv"),
+            ("catalog", ingest_catalog, "hm_articles.csv"),
+            ("customers", ingest_customers, "hm_customers.csv"),
+            ("purchases", ingest_purchases, "hm_transactions.csv"),
+        ]:
+            path = sample / name
+            say(f"loading {name}")
+            reports.append(ingest(driver, path, rejects_path=default_rejects_path(settings.home, kind, path),
+                                  batch_size=settings.batch_size, database=db))
+        say("deriving customers' preferences")
+        preferences = compute_preferences(driver, database=db)
+        stats = graph_stats(driver, db)
+    finally:
+        driver.close()
+    examples = [(cypher.load(n).purpose.removeprefix("For Neo4j Browser: "), cypher.load(n).statements[0])
+                for n in EXAMPLE_QUERIES]
+    return DemoReport(status, schema, reports, preferences, stats,
+                      settings.browser_url if settings.is_local else None, examples)

@@ -1,0 +1,123 @@
+"""The graph schema as versioned migrations, and the seeded vocabulary.
+
+Each migration is a list of idempotent statements (``IF NOT EXISTS``); applied
+versions are recorded as ``(:SchemaMigration {version})`` nodes, so ``db init``
+applies only what is new and is safe to run any number of times. A schema
+change is a new migration appended to ``MIGRATIONS``, never an edit of an old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from neo4j import Driver
+from neo4j.exceptions import Neo4jError
+
+from . import queries as q
+from .colour import hex_to_lab
+from .errors import WriteFailed
+from .vocab import Vocabulary, load_vocabulary
+
+_KEYED_LABELS = [
+    "Product", "Brand", "Category", "Colour", "Material", "Style", "Pattern", "Gender",
+    "Department", "SourceCategory", "Customer",
+]
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "uniqueness constraints on node keys and purchase ids",
+        tuple(
+            f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{q.name(label)}) REQUIRE n.id IS UNIQUE"
+            for label in _KEYED_LABELS
+        )
+        + (
+            "CREATE CONSTRAINT schema_migration_version IF NOT EXISTS "
+            "FOR (m:SchemaMigration) REQUIRE m.version IS UNIQUE",
+            "CREATE CONSTRAINT purchased_id IF NOT EXISTS FOR ()-[r:PURCHASED]-() REQUIRE r.id IS UNIQUE",
+        ),
+    ),
+    Migration(
+        2,
+        "lookup indexes for analysts' queries",
+        (
+            "CREATE INDEX product_source IF NOT EXISTS FOR (p:Product) ON (p.source)",
+            "CREATE INDEX product_in_catalog IF NOT EXISTS FOR (p:Product) ON (p.inCatalog)",
+            "CREATE TEXT INDEX product_name IF NOT EXISTS FOR (p:Product) ON (p.name)",
+            "CREATE INDEX brand_name IF NOT EXISTS FOR (b:Brand) ON (b.name)",
+            "CREATE INDEX purchased_date IF NOT EXISTS FOR ()-[r:PURCHASED]-() ON (r.date)",
+            "CREATE INDEX prefers_kind IF NOT EXISTS FOR ()-[r:PREFERS]-() ON (r.kind)",
+            "CREATE FULLTEXT INDEX product_text IF NOT EXISTS FOR (p:Product) ON EACH [p.name, p.description]",
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SchemaReport:
+    applied: tuple[int, ...]
+    version: int
+    vocabulary_terms: int
+
+
+def apply_migrations(driver: Driver, database: str | None = None) -> tuple[int, ...]:
+    """Apply every migration not yet recorded; returns the versions applied now.
+
+    Raises:
+        WriteFailed: a statement was refused by the server (named in the message).
+    """
+    records, _, _ = driver.execute_query(q.APPLIED_MIGRATIONS, database_=database)
+    done = {r["version"] for r in records}
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.version in done:
+            continue
+        for statement in migration.statements:
+            try:
+                driver.execute_query(statement, database_=database)
+            except Neo4jError as e:
+                raise WriteFailed(f"migration {migration.version} ({migration.name}) failed on: {statement}: {e}") from e
+        driver.execute_query(q.RECORD_MIGRATION, version=migration.version, name=migration.name, database_=database)
+        applied.append(migration.version)
+    return tuple(applied)
+
+
+def seed_vocabulary(driver: Driver, vocab: Vocabulary | None = None, database: str | None = None) -> int:
+    """MERGE every vocabulary term, the category tree and the colour families; returns the term count.
+
+    Colours carry their reference sRGB ``hex`` and CIE L*a*b* ``lab`` values, which the
+    vision plugin matches detected colours against.
+    """
+    vocab = vocab or load_vocabulary()
+    total = 0
+    for label, terms in vocab.terms.items():
+        rows = []
+        for term in terms.values():
+            props: dict[str, object] = {}
+            if label == "Category":
+                props = {"level": vocab.category_level(term.id)}
+            elif label == "Colour":
+                props = {"hex": term.hex, "lab": list(hex_to_lab(term.hex)) if term.hex else None, "family": term.family}
+            rows.append({"id": term.id, "name": term.name, "synonyms": list(term.synonyms), "props": props})
+        driver.execute_query(q.SEED_TERMS.format(label=q.name(label)), rows=rows, database_=database)
+        total += len(rows)
+    parents = [{"id": t.id, "parent": t.parent} for t in vocab.terms["Category"].values() if t.parent]
+    driver.execute_query(q.SEED_CATEGORY_PARENTS, rows=parents, database_=database)
+    families = [{"id": t.id, "family": t.family} for t in vocab.terms["Colour"].values() if t.family != t.id]
+    driver.execute_query(q.SEED_COLOUR_FAMILIES, rows=families, database_=database)
+    return total
+
+
+def init_schema(driver: Driver, database: str | None = None) -> SchemaReport:
+    """Apply pending migrations and seed the vocabulary; idempotent."""
+    applied = apply_migrations(driver, database)
+    terms = seed_vocabulary(driver, database=database)
+    return SchemaReport(applied=applied, version=MIGRATIONS[-1].version, vocabulary_terms=terms)

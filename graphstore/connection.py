@@ -24,6 +24,8 @@ def connect(settings: Settings, timeout_s: float = 10.0) -> Driver:
             auth=(settings.user, password),
             connection_timeout=timeout_s,
             connection_acquisition_timeout=timeout_s * 3,
+            # Schema hints such as "label does not exist yet" are expected on an empty graph.
+            notifications_min_severity="OFF",
         )
     except (ConfigurationError, ValueError) as e:
         raise ConnectionFailed(f"bad Neo4j URI {settings.bolt_uri!r}: {e}. Check NEO4J_URI.") from e

@@ -145,7 +145,7 @@ def install(settings: Settings, progress: Progress = None) -> InstallReport:
     """Install Neo4j, APOC and Browser into ``settings.neo4j_home``; safe to run again.
 
     Downloads the jars with Maven only when the shared cache lacks them, links them into
-    the home, writes ``conf/neo4j.conf``, and makes sure a password exists (NEO4J_PASSWORD,
+    the home, and makes sure a password exists (NEO4J_PASSWORD,
     else the stored one, else a new random one saved with mode 0600) and is set as the
     initial password while the database has never started.
 
@@ -164,7 +164,6 @@ def install(settings: Settings, progress: Progress = None) -> InstallReport:
     lib = _sync_jars(cache / "lib", home / "lib", keep=lambda _: False)
     plugins = _sync_jars(cache / "plugins", home / "plugins", keep=lambda n: not n.startswith(PLUGIN_ARTIFACTS))
     _write_json(home / "install.json", {**_versions(), "lib": lib, "plugins": plugins})
-    _write_conf(settings)
     password, generated = _ensure_password(settings)
     if not _database_initialised(settings):
         _notify(progress, "setting the initial password")
@@ -407,8 +406,11 @@ def _jar_cache(progress: Progress) -> tuple[Path, bool]:
     # looks complete and two installs at once cannot mix their files.
     staging = Path(tempfile.mkdtemp(prefix=f".{cache.name}-", dir=cache.parent))
     try:
-        _notify(progress, f"downloading Neo4j {NEO4J_VERSION}, APOC {APOC_VERSION} and Browser "
-                          f"{BROWSER_VERSION} jars with Maven (about 140 MB the first time)")
+        _notify(
+            progress,
+            f"downloading Neo4j {NEO4J_VERSION}, APOC {APOC_VERSION} and Browser "
+            f"{BROWSER_VERSION} jars with Maven (about 140 MB the first time)",
+        )
         _run_maven(staging)
         (staging / "plugins").mkdir()
         for jar in (staging / "lib").glob("*.jar"):
@@ -437,8 +439,9 @@ def _run_maven(workdir: Path) -> None:
         )
     pom = workdir / "pom.xml"
     pom.write_text(
-        _POM.format(neo4j=NEO4J_VERSION, apoc=APOC_VERSION, browser=BROWSER_VERSION,
-                    jars_dir=escape(str(workdir / "lib"))),
+        _POM.format(
+            neo4j=NEO4J_VERSION, apoc=APOC_VERSION, browser=BROWSER_VERSION, jars_dir=escape(str(workdir / "lib"))
+        ),
         encoding="utf-8",
     )
     command = [mvn, "-B", "-q", "-Dstyle.color=never", "-f", str(pom), f"{DEPENDENCY_PLUGIN}:copy-dependencies"]
@@ -482,9 +485,7 @@ def _sync_jars(source: Path, target: Path, keep: Callable[[str], bool]) -> list[
 def _require_installed(settings: Settings) -> None:
     manifest = _read_json(settings.neo4j_home / "install.json")
     if manifest is None:
-        raise ServerError(
-            f"Neo4j is not installed in {settings.neo4j_home}. Fix: run `shopgraph neo4j install`."
-        )
+        raise ServerError(f"Neo4j is not installed in {settings.neo4j_home}. Fix: run `shopgraph neo4j install`.")
     if manifest.get("neo4j") != NEO4J_VERSION or manifest.get("apoc") != APOC_VERSION:
         raise ServerError(
             f"{settings.neo4j_home} holds Neo4j {manifest.get('neo4j')} / APOC {manifest.get('apoc')}, "
@@ -533,7 +534,7 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _set_initial_password(settings: Settings, java: str, password: str) -> None:
-    home = settings.neo4j_home
+    home = settings.neo4j_home.absolute()
     # The password goes through a private argument file, not argv, which other local
     # users can read in /proc while the command runs.
     argfile = home / "run" / f"set-password-{os.getpid()}.args"
@@ -543,7 +544,11 @@ def _set_initial_password(settings: Settings, java: str, password: str) -> None:
     try:
         done = subprocess.run(
             [java, "-cp", _classpath(home), f"@{argfile}"],
-            cwd=home, env=_java_env(home), capture_output=True, text=True, timeout=_ADMIN_TIMEOUT_S,
+            cwd=home,
+            env=_java_env(home),
+            capture_output=True,
+            text=True,
+            timeout=_ADMIN_TIMEOUT_S,
         )
     finally:
         argfile.unlink(missing_ok=True)
@@ -605,17 +610,30 @@ def _write_conf(settings: Settings) -> int:
 
 
 def _launch(settings: Settings, java: str, heap_mb: int) -> subprocess.Popen:
-    home = settings.neo4j_home
+    home = settings.neo4j_home.absolute()
     # Started directly, the server does not turn the heap settings and
     # server.jvm.additional of neo4j.conf into JVM flags as bin/neo4j would: pass them here.
     command = [
-        java, f"-Xms{HEAP_MB[0]}m", f"-Xmx{heap_mb}m", *JVM_FLAGS, "-cp", _classpath(home), ENTRY_POINT,
-        f"--home-dir={home}", f"--config-dir={home / 'conf'}", "--console-mode",
+        java,
+        f"-Xms{HEAP_MB[0]}m",
+        f"-Xmx{heap_mb}m",
+        *JVM_FLAGS,
+        "-cp",
+        _classpath(home),
+        ENTRY_POINT,
+        f"--home-dir={home}",
+        f"--config-dir={home / 'conf'}",
+        "--console-mode",
     ]
     with log_path(settings).open("wb") as log:
         proc = subprocess.Popen(
-            command, cwd=home, env=_java_env(home), stdin=subprocess.DEVNULL,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            command,
+            cwd=home,
+            env=_java_env(home),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     _CHILDREN[proc.pid] = proc
     _pid_file(settings).write_text(f"{proc.pid}\n", encoding="utf-8")
@@ -623,7 +641,7 @@ def _launch(settings: Settings, java: str, heap_mb: int) -> subprocess.Popen:
 
 
 def _wait_ready(settings: Settings, proc: subprocess.Popen, password: str, deadline: float, progress: Progress) -> None:
-    """Return once Bolt accepts the credentials and HTTP listens; raise on exit or timeout."""
+    """Return once Bolt accepts the credentials and HTTP answers; raise on exit or timeout."""
     _notify(progress, "waiting for Bolt to answer")
     while time.monotonic() < deadline:
         code = proc.poll()
@@ -640,7 +658,8 @@ def _wait_ready(settings: Settings, proc: subprocess.Popen, password: str, deadl
         time.sleep(0.5)
     raise ServerError(
         f"Neo4j did not answer on {settings.bolt_uri} within the start timeout, so it was stopped. "
-        f"Last lines of {log_path(settings)}:\n" + "\n".join(tail_log(settings, _LOG_TAIL))
+        f"Last lines of {log_path(settings)}:\n"
+        + "\n".join(tail_log(settings, _LOG_TAIL))
         + "\nFix: start again with a longer timeout (a first start or a large store takes longer), "
         "or read the log for the cause."
     )
@@ -677,7 +696,7 @@ def _pid_file(settings: Settings) -> Path:
 
 def _find_server(settings: Settings) -> tuple[int | None, str]:
     """The server's pid if it runs, and a note about a stale pid file (or ""); changes nothing."""
-    home = settings.neo4j_home
+    home = settings.neo4j_home.absolute()
     pid_file = _pid_file(settings)
     note = ""
     if pid_file.exists():
@@ -731,6 +750,16 @@ def _port_owner(port: int) -> str | None:
 
 
 def _status(settings: Settings, pid: int | None, message: str) -> ServerStatus:
+    if pid is not None:
+        # A running server keeps the ports of its last start; report where it really is.
+        ports = _conf_ports(settings)
+        if ports and ports != (settings.bolt_port, settings.http_port):
+            settings = settings.with_overrides(bolt_port=ports[0], http_port=ports[1])
+            message = _join(
+                message,
+                f"it listens on Bolt {ports[0]} / HTTP {ports[1]} from its last start; "
+                "run `shopgraph neo4j stop` and start it again to use the configured ports",
+            )
     return ServerStatus(
         running=pid is not None,
         pid=pid,
@@ -740,6 +769,16 @@ def _status(settings: Settings, pid: int | None, message: str) -> ServerStatus:
         version=_installed_version(settings),
         message=message,
     )
+
+
+def _conf_ports(settings: Settings) -> tuple[int, int] | None:
+    """Bolt and HTTP ports in the ``neo4j.conf`` of the last start, if readable."""
+    try:
+        text = (settings.neo4j_home / "conf" / "neo4j.conf").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = dict(re.findall(r"^server\.(bolt|http)\.listen_address=:(\d+)$", text, re.MULTILINE))
+    return (int(found["bolt"]), int(found["http"])) if len(found) == 2 else None
 
 
 def _notify(progress: Progress, message: str) -> None:

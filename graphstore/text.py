@@ -66,8 +66,9 @@ class Lexicon:
             if not key:
                 continue
             variants = [key]
-            if self._plurals and not key[-1].endswith("s"):
-                variants += [key[:-1] + (key[-1] + "s",), key[:-1] + (key[-1] + "es",)]
+            if self._plurals:
+                suffix = "es" if key[-1].endswith(("s", "x", "ch", "sh")) else "s"
+                variants.append(key[:-1] + (key[-1] + suffix,))
             for variant in variants:
                 self._phrases.setdefault(variant, term)
                 self._max_len = max(self._max_len, len(variant))

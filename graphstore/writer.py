@@ -121,8 +121,9 @@ class BatchWriter:
                 try:
                     session.execute_write(unit)
                 except (Neo4jError, DriverError) as e:
+                    reason = f"{e.code}: {e.message}" if isinstance(e, Neo4jError) else str(e)
                     raise WriteFailed(
-                        f"writing {describe(chunk)} failed after retries: {e}. "
+                        f"writing {describe(chunk)} failed after retries: {reason.strip()}. "
                         f"{summary.rows} earlier rows are committed; re-running the same input is safe."
                     ) from e
                 summary.add_counters(attempt)

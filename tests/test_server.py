@@ -196,8 +196,10 @@ def test_missing_maven_is_named_with_the_fix(monkeypatch: pytest.MonkeyPatch, tm
 def test_maven_failure_carries_its_error_and_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     fake = tmp_path / "bin" / "mvn"
     fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\necho '[INFO] ...'\necho '[ERROR] Could not transfer artifact: Network is unreachable'\n"
-                    "echo '[ERROR] '\nexit 1\n")
+    fake.write_text(
+        "#!/bin/sh\necho '[INFO] ...'\necho '[ERROR] Could not transfer artifact: Network is unreachable'\n"
+        "echo '[ERROR] '\nexit 1\n"
+    )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(fake.parent))
 
@@ -233,14 +235,17 @@ def test_tail_log_returns_the_last_lines(settings: Settings) -> None:
 def test_install_start_query_browse_stop(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     report = server.install(settings)
     assert report.version == NEO4J_VERSION and report.apoc_present and report.browser_present
-    assert report.password_generated
-    assert stat.S_IMODE(report.password_file.stat().st_mode) == 0o600
+    assert report.password_generated and report.password_file == settings.password_file
+    assert stat.S_IMODE(settings.password_file.stat().st_mode) == 0o600
     assert server.install(settings).password_generated is False, "install is idempotent"
 
     started = server.start(settings, timeout_s=180)
     try:
         assert started.running and started.pid
         assert server.start(settings).pid == started.pid, "start is idempotent"
+        moved = server.status(settings.with_overrides(bolt_port=1, http_port=2))
+        assert moved.bolt_uri == settings.bolt_uri, "status reports the ports the server really uses"
+        assert "shopgraph neo4j stop" in moved.message
         other_home = settings.with_overrides(home=settings.home.parent / "other")
         with pytest.raises(ServerError, match=f"Bolt port {settings.bolt_port} is already in use"):
             server.check_ports(other_home)

@@ -175,30 +175,31 @@ def read_hm_customers(path: Path, rejects: RejectLog, source: str = SOURCE) -> I
 class PurchaseIds:
     """Stable purchase ids for files without a transaction id.
 
-    The id hashes the row's content plus how many identical rows came before it
-    in the file, so two identical purchases stay two purchases and a re-run of
-    the same file yields the same ids. Counters are kept for the current date
-    only while the file is in date order (as H&M exports are), so memory does not
-    grow with the file; out of order input keeps every counter (still correct).
+    The id hashes the row's content, the number of identical rows before it in
+    the same date-ordered stretch of the file, and that stretch's number, so two
+    identical purchases stay two purchases and a re-run of the same file yields
+    the same ids. A stretch ends where the date goes backwards; within one, a row
+    can only repeat an earlier row of the same date, so counters are kept for the
+    current date alone and memory does not grow with the file, sorted or not.
     """
 
     def __init__(self, source: str) -> None:
         self._source = source
         self._counts: dict[tuple[object, ...], int] = {}
         self._latest: date | None = None
-        self._sorted = True
+        self._stretch = 0
 
     def next(self, customer: str, product: str, day: date, price: float | None, channel: int | None) -> str:
-        if self._latest is None or day > self._latest:
-            if self._sorted:
-                self._counts.clear()
+        """The id of the next purchase row with these values."""
+        if self._latest is None or day != self._latest:
+            if self._latest is not None and day < self._latest:
+                self._stretch += 1
+            self._counts.clear()
             self._latest = day
-        elif day < self._latest:
-            self._sorted = False
         key = (customer, product, day, price, channel)
         occurrence = self._counts.get(key, 0)
         self._counts[key] = occurrence + 1
-        digest = hashlib.sha1(repr((*key, occurrence)).encode()).hexdigest()[:20]
+        digest = hashlib.sha1(repr((*key, self._stretch, occurrence)).encode()).hexdigest()[:20]
         return f"{self._source}:{digest}"
 
 

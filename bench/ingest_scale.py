@@ -159,7 +159,7 @@ def load(spec: LoadSpec) -> LoadResult:
     process = psutil.Process()
     rss_start = _rss_mib(process)
     total = count_rows(spec.path)
-    marks = iter([max(total * tenth // 10, 1) for tenth in range(1, 11)])
+    marks = iter(sorted({max(total * tenth // 10, 1) for tenth in range(1, 11)}))
     next_mark = next(marks)
     samples: list[tuple[int, float]] = []
     started = time.perf_counter()
@@ -371,6 +371,7 @@ def profile_purchases(driver: Driver, path: Path, rows: int) -> list[dict[str, A
 class Slices:
     """Files cut from the scaled input for the one-row-per-transaction runs, the sweep and the profiles."""
 
+    warmup: Path
     naive_products: Path
     naive_purchases: Path
     product_sweep: dict[int, Path] = field(default_factory=dict)
@@ -387,11 +388,13 @@ def cut_slices(files: ScaledFiles, folder: Path, args: argparse.Namespace) -> Sl
     """
     folder.mkdir(parents=True, exist_ok=True)
     product_rows = args.naive_products + len(args.sweep) * args.sweep_products + args.batch_size
+    # The warm-up rows come last, after every other slice.
     purchase_rows_needed = args.naive_purchases + len(args.sweep) * args.sweep_purchases + args.batch_size
-    if product_rows > files.counts["hm_articles"] or purchase_rows_needed > files.counts["purchases"]:
-        raise SystemExit(f"slices need {product_rows} H&M articles and {purchase_rows_needed} purchases; "
+    if product_rows + args.warmup > files.counts["hm_articles"] or purchase_rows_needed > files.counts["purchases"]:
+        raise SystemExit(f"slices need {product_rows + args.warmup} H&M articles and {purchase_rows_needed} purchases; "
                          "raise --products / --purchases or lower the slice sizes")
     slices = Slices(
+        warmup=head(files.articles, folder / "articles-warmup.csv", args.warmup, product_rows),
         naive_products=head(files.articles, folder / f"articles-first{args.naive_products}.csv", args.naive_products),
         naive_purchases=head(files.transactions, folder / f"transactions-first{args.naive_purchases}.csv",
                              args.naive_purchases),
@@ -435,6 +438,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     """Generate the input, run every load against a fresh server of its own, return the results."""
     out: Path = args.out.resolve()
     started = time.perf_counter()
+    load_before = os.getloadavg()
     print(f"generating {args.products:,} products and {args.purchases:,} purchases under {out / 'data'}",
           file=sys.stderr, flush=True)
     files = scale(out / "data", args.products, args.purchases, args.seed)
@@ -459,6 +463,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         def spec(name: str, kind: Kind, path: Path, batch_size: int) -> LoadSpec:
             return LoadSpec(name, kind, path, batch_size, settings)
 
+        # A freshly started JVM plans queries and compiles code: warm it before measuring anything.
+        result["warmup"] = _as_dict(run_load(spec("warm-up, one row per transaction", "catalog", slices.warmup, 1),
+                                             monitor))
         loads["naive_products"] = run_load(spec("H&M products, one row per transaction", "catalog",
                                                 slices.naive_products, 1), monitor)
         for size, path in slices.product_sweep.items():
@@ -488,7 +495,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     result.update({
         "command": "python -m bench.ingest_scale " + " ".join(sys.argv[1:]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
+        "machine": {**machine_info(), "load_average_start": load_before},
         "batch_size": args.batch_size,
         "seed": args.seed,
         "generated": files.counts,
@@ -534,8 +541,15 @@ def ratios(loads: dict[str, LoadResult], sweep: list[LoadResult], batch_size: in
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if i else "---" for i in range(len(header))) + "|"]
+    """A Markdown table; columns whose cells all start with a digit or ``*`` are right-aligned."""
+    numeric = [all(str(row[i])[:1].isdigit() or str(row[i]).startswith("*") for row in rows)
+               for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
     return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+
+
+def _loads(averages: list[float]) -> str:
+    return "/".join(f"{x:.1f}" for x in averages)
 
 
 def _n(value: float) -> str:
@@ -548,8 +562,9 @@ def markdown(result: dict[str, Any]) -> str:
     m, s = result["machine"], result["server"]
     lines = [
         f"Command: `{result['command']}`  ",
-        f"Date: {result['date']}; machine: {m['cpus']} CPUs, {m['memory_gib']} GiB RAM, load average at the end "
-        f"{', '.join(f'{x:.1f}' for x in m['load_average'])}; Python {m['python']}, neo4j driver {m['neo4j_driver']}; "
+        f"Date: {result['date']}; machine: {m['cpus']} CPUs, {m['memory_gib']} GiB RAM, load average (1/5/15 min) "
+        f"{_loads(m['load_average_start'])} at the start, {_loads(m['load_average'])} at the end; "
+        f"Python {m['python']}, neo4j driver {m['neo4j_driver']}; "
         f"Neo4j {s['components'].get('Neo4j Kernel', '?')} (heap {s['memory'].get('server.memory.heap.max_size')}, "
         f"page cache {s['memory'].get('server.memory.pagecache.size')}); batch size {result['batch_size']}.  ",
         f"Input: {result['generated']['hm_articles']:,} H&M articles + {result['generated']['myntra_styles']:,} "
@@ -610,6 +625,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--purchases", type=int, default=1_000_000, help="purchases to generate")
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="folder for data, server and results")
     parser.add_argument("--batch-size", type=int, default=2000, help="rows per transaction of the batched loads")
+    parser.add_argument("--warmup", type=int, default=300, help="products loaded, unmeasured, to warm the server up")
     parser.add_argument("--naive-products", type=int, default=2000, help="products loaded one row per transaction")
     parser.add_argument("--naive-purchases", type=int, default=10_000, help="purchases loaded one row per transaction")
     parser.add_argument("--sweep", type=lambda text: [int(x) for x in text.split(",")], default=[1000, 2000, 5000],

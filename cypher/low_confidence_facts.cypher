@@ -10,5 +10,5 @@ MATCH (p:Product)-[f]->(t)
 WHERE f.confidence <= $maxConfidence AND ($relationship IS NULL OR type(f) = $relationship)
 RETURN p.id AS product, p.name AS name, type(f) AS relationship, t.name AS value,
        f.confidence AS confidence, f.rule AS rule, f.source AS source
-ORDER BY confidence, product, relationship
+ORDER BY confidence, product, relationship, value
 LIMIT $limit

@@ -33,6 +33,8 @@ CHANNELS = {1: "store", 2: "online"}
 # index_group_name → gender when the section name does not say it.
 _INDEX_GROUP_GENDER = {"ladieswear": "women", "divided": "women", "menswear": "men", "baby/children": "kids"}
 _SOURCE_TAXONOMY = ["product_group_name", "product_type_name"]
+# Appearance values that name a pattern only in H&M's vocabulary ("Denim" is a material in text).
+_APPEARANCE = {"denim": "denim-wash"}
 
 
 def article_id(text: str) -> str:
@@ -77,7 +79,8 @@ def article_facts(values: dict[str, str], vocab: Vocabulary) -> list[Fact]:
     colour = _colour(values["colour_group_name"], vocab)
     if colour is not None:
         facts.append(colour)
-    pattern = vocab.lexicons["Pattern"].lookup(values["graphical_appearance_name"])
+    appearance = values["graphical_appearance_name"].strip()
+    pattern = _APPEARANCE.get(appearance.lower()) or vocab.lexicons["Pattern"].lookup(appearance)
     if pattern is not None:
         facts.append(Fact("HAS_PATTERN", pattern, "column:graphical_appearance_name", 1.0))
     gender = _gender(values, vocab)

@@ -1,0 +1,30 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test deps check
+
+$(BIN)/shopgraph: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "shopgraph needs Python 3.11 or newer")'
+	@command -v java >/dev/null || { echo "shopgraph needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null || { echo "shopgraph needs Maven to fetch Neo4j (e.g. apt-get install maven)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+deps: $(BIN)/shopgraph
+
+# Install Neo4j, start it, load the shipped sample and print what to do next.
+demo: deps
+	$(BIN)/shopgraph demo
+
+# The whole test suite; it starts (and stops) its own Neo4j on free ports.
+test: deps
+	$(BIN)/python -m pytest
+
+# Lint and type checks.
+check: deps
+	$(BIN)/ruff check graphstore cli cypher tests bench
+	$(BIN)/mypy

@@ -20,8 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _row(label: str, score: Score) -> str:
-    return (f"| {label} | {score.precision:.3f} | {score.recall:.3f} | {score.f1:.3f} | "
-            f"{score.true_positive} | {score.predicted} | {score.expected} |")
+    return (
+        f"| {label} | {score.precision:.3f} | {score.recall:.3f} | {score.f1:.3f} | "
+        f"{score.true_positive} | {score.predicted} | {score.expected} |"
+    )
 
 
 def _confusions(score: Score, n: int = 8) -> str:
@@ -43,12 +45,16 @@ def render(datasets: Path) -> str:
         "catalog's own names; then gender, colours and the head category from the words after it)",
         "and compared with the row's `baseColour`, `articleType` and `gender` columns, linked to the",
         "same vocabulary. One prediction per row and field: the first colour named, the category",
-        "named last before \"with\"/\"and\", the most specific gender. Coarse levels: the colour",
+        'named last before "with"/"and", the most specific gender. Coarse levels: the colour',
         "family (Navy Blue → blue) and the taxonomy group (T-shirt → Tops).",
     ]
-    sources = [("full catalog, ../shared/datasets/myntra/styles.csv", datasets / "myntra" / "styles.csv"),
-               ("shipped sample, graphstore/data/sample/myntra_styles.csv",
-                ROOT / "graphstore" / "data" / "sample" / "myntra_styles.csv")]
+    sources = [
+        ("full catalog, ../shared/datasets/myntra/styles.csv", datasets / "myntra" / "styles.csv"),
+        (
+            "shipped sample, graphstore/data/sample/myntra_styles.csv",
+            ROOT / "graphstore" / "data" / "sample" / "myntra_styles.csv",
+        ),
+    ]
     for title, path in sources:
         if not path.exists():
             continue
@@ -79,10 +85,10 @@ def render(datasets: Path) -> str:
         "  wrong colours are mostly shade choices (Navy Blue named, Blue catalogued) that the",
         "  family level forgives.",
         "- Category confusions are neighbouring leaves: Myntra files polo shirts under Tshirts while",
-        "  the name says \"Polo T-shirt\" (we link Polo Shirt); sports vs casual shoes; heels vs flats",
+        '  the name says "Polo T-shirt" (we link Polo Shirt); sports vs casual shoes; heels vs flats',
         "  vs sandals. At the group level (Tops, Shoes, ...) precision is about 0.98.",
-        "- Gender recall is limited by names without a gender word (\"Lucera Gold Plated Ring\");",
-        "  when the name has one, it is almost always right. \"Kids\" in a name is scored wrong",
+        '- Gender recall is limited by names without a gender word ("Lucera Gold Plated Ring");',
+        '  when the name has one, it is almost always right. "Kids" in a name is scored wrong',
         "  against Boys/Girls/Unisex columns.",
         "- The material gold set was labelled with the same vocabulary the extractor links to, so it",
         "  measures recognition and linking within that vocabulary, not its coverage of every",

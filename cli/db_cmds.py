@@ -34,7 +34,10 @@ def init(as_json: bool) -> None:
         return
     applied = ", ".join(f"{v} ({MIGRATIONS[v - 1].name})" for v in report.applied) or "none (up to date)"
     print_pairs(
-        {"schema version": report.version, "migrations applied now": applied,
-         "vocabulary terms": report.vocabulary_terms},
+        {
+            "schema version": report.version,
+            "migrations applied now": applied,
+            "vocabulary terms": report.vocabulary_terms,
+        },
         title="Schema",
     )

@@ -30,15 +30,29 @@ def demo(as_json: bool) -> None:
     if as_json:
         print_json(report)
         return
-    print_table([{"file": r.file.rsplit("/", 1)[-1], "kind": r.kind, "loaded": r.loaded, "rejected": r.rejected,
-                  "nodes created": r.write.nodes_created, "relationships created": r.write.relationships_created}
-                 for r in report.ingests], title="Loaded")
+    print_table(
+        [
+            {
+                "file": r.file.rsplit("/", 1)[-1],
+                "kind": r.kind,
+                "loaded": r.loaded,
+                "rejected": r.rejected,
+                "nodes created": r.write.nodes_created,
+                "relationships created": r.write.relationships_created,
+            }
+            for r in report.ingests
+        ],
+        title="Loaded",
+    )
     print_table([{"label": k, "nodes": v} for k, v in sorted(report.stats.labels.items())], title="Nodes")
-    print_table([{"type": k, "relationships": v} for k, v in sorted(report.stats.relationships.items())],
-                title="Relationships")
+    print_table(
+        [{"type": k, "relationships": v} for k, v in sorted(report.stats.relationships.items())], title="Relationships"
+    )
     if report.browser_url:
-        console.print(f"\nNeo4j Browser: [bold]{report.browser_url}[/]  user [bold]neo4j[/], "
-                      f"password: the file {config.password_file}")
+        console.print(
+            f"\nNeo4j Browser: [bold]{report.browser_url}[/]  user [bold]neo4j[/], "
+            f"password: the file {config.password_file}"
+        )
     console.print("\nPaste these into Browser:\n")
     for title, text in report.examples:
         console.print(f"[dim]// {title}[/]")

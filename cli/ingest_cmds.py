@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -16,40 +17,77 @@ EXIT_ROWS_REJECTED = 8
 
 
 def _options(formats: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The arguments and options shared by the three ingest commands."""
+
     def wrap(f: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed([
+        options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
             click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
-            click.option("--format", "fmt", type=click.Choice(("auto", *formats)), default="auto", show_default=True,
-                         help="Input format; auto detects it from the header."),
-            click.option("--source", default=None, help="Source name used in ids (<source>:<id>); default: the format."),
-            click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                         help="Rejects report (CSV). Default: <home>/reports/rejects-<kind>-<file>.csv"),
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(("auto", *formats)),
+                default="auto",
+                show_default=True,
+                help="Input format; auto detects it from the header.",
+            ),
+            click.option(
+                "--source", default=None, help="Source name used in ids (<source>:<id>); default: the format."
+            ),
+            click.option(
+                "--rejects",
+                type=click.Path(dir_okay=False, path_type=Path),
+                default=None,
+                help="Rejects report (CSV). Default: <home>/reports/rejects-<kind>-<file>.csv",
+            ),
             click.option("--batch-size", type=click.IntRange(1), default=None, help="Rows per transaction."),
             json_option,
-        ]):
+        ]
+        for option in reversed(options):
             f = option(f)
         return f
 
     return wrap
 
 
-def _run(kind: lib.Kind, ingest: Callable[..., lib.IngestReport], path: Path, fmt: str, source: str | None,
-         rejects: Path | None, batch_size: int | None, as_json: bool) -> None:
+def _run(
+    kind: lib.Kind,
+    ingest: Callable[..., lib.IngestReport],
+    path: Path,
+    fmt: str,
+    source: str | None,
+    rejects: Path | None,
+    batch_size: int | None,
+    as_json: bool,
+) -> None:
     config = settings()
     rejects = rejects or lib.default_rejects_path(config.home, kind, path)
     with driver(config) as handle, progress_bar(f"{kind} {path.name}", lib.count_rows(path)) as update:
-        report = ingest(handle, path, fmt=fmt, source=source, rejects_path=rejects,
-                        batch_size=batch_size or config.batch_size, progress=update, database=config.database)
+        report = ingest(
+            handle,
+            path,
+            fmt=fmt,
+            source=source,
+            rejects_path=rejects,
+            batch_size=batch_size or config.batch_size,
+            progress=update,
+            database=config.database,
+        )
     if as_json:
         print_json(report.as_dict())
     else:
         w = report.write
         pairs: dict[str, Any] = {
-            "file": report.file, "format": report.format, "rows loaded": report.loaded,
-            "rows rejected": report.rejected, "rows repaired": report.repaired,
-            "nodes created": w.nodes_created, "relationships created": w.relationships_created,
-            "relationships deleted": w.relationships_deleted, "properties set": w.properties_set,
-            "batches": w.batches, "seconds": round(w.seconds, 2),
+            "file": report.file,
+            "format": report.format,
+            "rows loaded": report.loaded,
+            "rows rejected": report.rejected,
+            "rows repaired": report.repaired,
+            "nodes created": w.nodes_created,
+            "relationships created": w.relationships_created,
+            "relationships deleted": w.relationships_deleted,
+            "properties set": w.properties_set,
+            "batches": w.batches,
+            "seconds": round(w.seconds, 2),
             "rows/s": round(report.loaded / w.seconds) if w.seconds else "",
         }
         pairs.update({k: v for k, v in report.extra.items()})
@@ -73,8 +111,9 @@ def ingest() -> None:
 
 @ingest.command()
 @_options(lib.FORMATS["catalog"])
-def catalog(path: Path, fmt: str, source: str | None, rejects: Path | None, batch_size: int | None,
-            as_json: bool) -> None:
+def catalog(
+    path: Path, fmt: str, source: str | None, rejects: Path | None, batch_size: int | None, as_json: bool
+) -> None:
     """Load a product catalog: Myntra styles.csv, H&M articles.csv, or the generic CSV/JSON Lines format.
 
     \b
@@ -87,8 +126,9 @@ def catalog(path: Path, fmt: str, source: str | None, rejects: Path | None, batc
 
 @ingest.command()
 @_options(lib.FORMATS["customers"])
-def customers(path: Path, fmt: str, source: str | None, rejects: Path | None, batch_size: int | None,
-              as_json: bool) -> None:
+def customers(
+    path: Path, fmt: str, source: str | None, rejects: Path | None, batch_size: int | None, as_json: bool
+) -> None:
     """Load customers: H&M customers.csv or a generic CSV (id, age).
 
     \b
@@ -100,8 +140,9 @@ def customers(path: Path, fmt: str, source: str | None, rejects: Path | None, ba
 
 @ingest.command()
 @_options(lib.FORMATS["purchases"])
-def purchases(path: Path, fmt: str, source: str | None, rejects: Path | None, batch_size: int | None,
-              as_json: bool) -> None:
+def purchases(
+    path: Path, fmt: str, source: str | None, rejects: Path | None, batch_size: int | None, as_json: bool
+) -> None:
     """Load purchases: H&M transactions.csv or a generic CSV (date, customer_id, product_id, price, channel).
 
     Purchases of products the catalog does not list are kept; the products are

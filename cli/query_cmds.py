@@ -42,12 +42,21 @@ def query(name: str | None, pairs: tuple[str, ...], list_queries: bool, as_json:
     if list_queries or not name:
         queries = [q for q in cypher.available() if q.mode == "read"]
         if as_json:
-            print_json([{"name": q.name, "purpose": q.purpose, "params": q.params, "returns": q.returns,
-                         "needs": q.needs} for q in queries])
+            print_json(
+                [
+                    {"name": q.name, "purpose": q.purpose, "params": q.params, "returns": q.returns, "needs": q.needs}
+                    for q in queries
+                ]
+            )
             return
-        rows = [{"query": q.name, "purpose": q.purpose,
-                 "parameters": ", ".join(f"{p.name}{'' if p.required else '?'}:{p.type}" for p in q.params)}
-                for q in queries]
+        rows = [
+            {
+                "query": q.name,
+                "purpose": q.purpose,
+                "parameters": ", ".join(f"{p.name}{'' if p.required else '?'}:{p.type}" for p in q.params),
+            }
+            for q in queries
+        ]
         print_table(rows, title="Named queries (shopgraph query NAME -p key=value)")
         return
     config = settings()
@@ -75,8 +84,9 @@ def stats(as_json: bool) -> None:
         print_json({"labels": result.labels, "relationships": result.relationships})
         return
     print_table([{"label": k, "nodes": v} for k, v in sorted(result.labels.items())], title="Nodes")
-    print_table([{"type": k, "relationships": v} for k, v in sorted(result.relationships.items())],
-                title="Relationships")
+    print_table(
+        [{"type": k, "relationships": v} for k, v in sorted(result.relationships.items())], title="Relationships"
+    )
 
 
 @click.group()
@@ -85,17 +95,30 @@ def reason() -> None:
 
 
 @reason.command()
-@click.option("--half-life", default=90.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Days after which a purchase counts half.")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Reference date (default: the latest purchase).")
-@click.option("--min-confidence", default=0.5, show_default=True, type=click.FloatRange(0, 1),
-              help="Ignore facts less sure than this.")
-@click.option("--min-support", default=1, show_default=True, type=click.IntRange(1),
-              help="Purchases needed behind a preference.")
+@click.option(
+    "--half-life",
+    default=90.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Days after which a purchase counts half.",
+)
+@click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Reference date (default: the latest purchase)."
+)
+@click.option(
+    "--min-confidence",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Ignore facts less sure than this.",
+)
+@click.option(
+    "--min-support", default=1, show_default=True, type=click.IntRange(1), help="Purchases needed behind a preference."
+)
 @json_option
-def preferences(half_life: float, as_of: datetime | None, min_confidence: float, min_support: int,
-                as_json: bool) -> None:
+def preferences(
+    half_life: float, as_of: datetime | None, min_confidence: float, min_support: int, as_json: bool
+) -> None:
     """Recompute customers' PREFERS relationships from their purchases, weighted by recency.
 
     \b
@@ -105,11 +128,18 @@ def preferences(half_life: float, as_of: datetime | None, min_confidence: float,
     """
     config = settings()
     with driver(config) as handle:
-        report = compute_preferences(handle, half_life, as_of.date() if as_of else None, min_confidence, min_support,
-                                     config.database)
+        report = compute_preferences(
+            handle, half_life, as_of.date() if as_of else None, min_confidence, min_support, config.database
+        )
     if as_json:
         print_json(report)
     else:
-        print_pairs({"customers": report.customers, "preferences": report.preferences,
-                     "half-life (days)": report.half_life_days, "as of": report.as_of or "latest purchase"},
-                    title="Preferences")
+        print_pairs(
+            {
+                "customers": report.customers,
+                "preferences": report.preferences,
+                "half-life (days)": report.half_life_days,
+                "as of": report.as_of or "latest purchase",
+            },
+            title="Preferences",
+        )

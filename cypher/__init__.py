@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from graphstore.errors import QueryError
 

@@ -43,6 +43,8 @@ def connect(settings: Settings, timeout_s: float = 10.0) -> Driver:
         ) from e
     except (ServiceUnavailable, OSError) as e:
         driver.close()
-        fix = "start it with `shopgraph neo4j start`" if settings.is_local else "check NEO4J_URI and that the server runs"
+        fix = (
+            "start it with `shopgraph neo4j start`" if settings.is_local else "check NEO4J_URI and that the server runs"
+        )
         raise ConnectionFailed(f"cannot reach Neo4j at {settings.bolt_uri}: {e}; {fix}.") from e
     return driver

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable
 
 import cypher
 
 from . import server
 from .config import Settings
 from .connection import connect
-from .ingest import IngestReport, default_rejects_path, ingest_catalog, ingest_customers, ingest_purchases
+from .ingest import IngestReport, Kind, default_rejects_path, ingest_catalog, ingest_customers, ingest_purchases
 from .reasoning import PreferenceReport, compute_preferences
 from .schema import SchemaReport, init_schema
 from .stats import GraphStats, graph_stats
@@ -44,6 +44,7 @@ def run_demo(settings: Settings, progress: Callable[[str], None] | None = None) 
     Raises:
         ShopgraphError: any step's error, unchanged (server, connection, input, write).
     """
+
     def say(text: str) -> None:
         if progress is not None:
             progress(text)
@@ -59,22 +60,33 @@ def run_demo(settings: Settings, progress: Callable[[str], None] | None = None) 
         schema = init_schema(driver, db)
         sample = sample_dir()
         reports = []
-        for kind, ingest, name in [
+        steps: list[tuple[Kind, Callable[..., IngestReport], str]] = [
             ("catalog", ingest_catalog, "myntra_styles.csv"),
             ("catalog", ingest_catalog, "hm_articles.csv"),
             ("customers", ingest_customers, "hm_customers.csv"),
             ("purchases", ingest_purchases, "hm_transactions.csv"),
-        ]:
+        ]
+        for kind, ingest, name in steps:
             path = sample / name
             say(f"loading {name}")
-            reports.append(ingest(driver, path, rejects_path=default_rejects_path(settings.home, kind, path),
-                                  batch_size=settings.batch_size, database=db))
+            reports.append(
+                ingest(
+                    driver,
+                    path,
+                    rejects_path=default_rejects_path(settings.home, kind, path),
+                    batch_size=settings.batch_size,
+                    database=db,
+                )
+            )
         say("deriving customers' preferences")
         preferences = compute_preferences(driver, database=db)
         stats = graph_stats(driver, db)
     finally:
         driver.close()
-    examples = [(cypher.load(n).purpose.removeprefix("For Neo4j Browser: "), cypher.load(n).statements[0])
-                for n in EXAMPLE_QUERIES]
-    return DemoReport(status, schema, reports, preferences, stats,
-                      settings.browser_url if settings.is_local else None, examples)
+    examples = [
+        (cypher.load(n).purpose.removeprefix("For Neo4j Browser: "), cypher.load(n).statements[0])
+        for n in EXAMPLE_QUERIES
+    ]
+    return DemoReport(
+        status, schema, reports, preferences, stats, settings.browser_url if settings.is_local else None, examples
+    )

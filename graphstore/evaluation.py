@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .extract import NameExtractor, extract_materials
 from .readers.csvio import RejectLog, read_rows
@@ -61,8 +61,14 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
-                "true_positive": self.true_positive, "predicted": self.predicted, "expected": self.expected}
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "true_positive": self.true_positive,
+            "predicted": self.predicted,
+            "expected": self.expected,
+        }
 
 
 _NAME_FIELDS = {"colour": "HAS_COLOUR", "category": "IN_CATEGORY", "gender": "FOR_GENDER"}
@@ -90,15 +96,18 @@ def evaluate_myntra_names(path: Path, vocab: Vocabulary) -> dict[str, Score]:
             scores[fld].add({gold[rel]}, predicted)
             if fld in coarse:
                 scores[f"{fld}-{'family' if fld == 'colour' else 'group'}"].add(
-                    {coarse[fld](gold[rel])}, {coarse[fld](p) for p in predicted})
+                    {coarse[fld](gold[rel])}, {coarse[fld](p) for p in predicted}
+                )
     return scores
 
 
 def read_material_gold(path: Path) -> list[tuple[str, str, set[str]]]:
     """The gold set: (article_id, description, material names) per row."""
     with path.open(newline="", encoding="utf-8") as handle:
-        return [(r["article_id"], r["detail_desc"], {m for m in r["materials"].split(";") if m})
-                for r in csv.DictReader(handle)]
+        return [
+            (r["article_id"], r["detail_desc"], {m for m in r["materials"].split(";") if m})
+            for r in csv.DictReader(handle)
+        ]
 
 
 def evaluate_materials(gold_path: Path, vocab: Vocabulary) -> Score:

@@ -205,7 +205,10 @@ def _head_category(mentions: list[Mention], words: list[str]) -> Mention | None:
 
 
 _CONTENT_CLAUSE = re.compile(r"\b(\w+) content (?:of [^.]*? )?is (partly |partially |100% )?(organic|recycled)\b")
-_QUALIFIED = {"organic": {"cotton": "organic-cotton"}, "recycled": {"cotton": "recycled-cotton", "polyester": "recycled-polyester", "wool": "recycled-wool"}}
+_QUALIFIED = {
+    "organic": {"cotton": "organic-cotton"},
+    "recycled": {"cotton": "recycled-cotton", "polyester": "recycled-polyester", "wool": "recycled-wool"},
+}
 
 
 def extract_materials(text: str, vocab: Vocabulary) -> list[Fact]:

@@ -90,7 +90,7 @@ class BrandRef:
 
     id: str
     name: str
-    parent: "BrandRef | None" = None
+    parent: BrandRef | None = None
 
 
 @dataclass

@@ -8,10 +8,10 @@ matching reader, write it in batches and return an ``IngestReport``.
 from __future__ import annotations
 
 import csv
-import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Literal
+from typing import Any, Literal
 
 from neo4j import Driver
 
@@ -42,8 +42,11 @@ FORMATS: dict[Kind, tuple[str, ...]] = {
 }
 # Header columns that identify each format, checked in order.
 _SIGNATURES: dict[Kind, list[tuple[str, set[str]]]] = {
-    "catalog": [("myntra", {"productDisplayName", "articleType"}), ("hm", {"article_id", "prod_name"}),
-                ("generic", {"id", "name"})],
+    "catalog": [
+        ("myntra", {"productDisplayName", "articleType"}),
+        ("hm", {"article_id", "prod_name"}),
+        ("generic", {"id", "name"}),
+    ],
     "customers": [("hm", {"customer_id", "club_member_status"}), ("generic", {"id"})],
     "purchases": [("hm", {"t_dat", "customer_id", "article_id"}), ("generic", {"date", "customer_id", "product_id"})],
 }
@@ -110,7 +113,11 @@ def _default_source(path: Path, fmt: str) -> str:
 
 
 def _product_batch(batch: Batch[ProductRecord]) -> None:
-    products, brands, departments, categories, mappings = [], {}, {}, {}, {}
+    products: list[dict[str, Any]] = []
+    brands: dict[str, dict[str, Any]] = {}
+    departments: dict[str, dict[str, Any]] = {}
+    categories: dict[str, dict[str, Any]] = {}
+    mappings: dict[str, dict[str, Any]] = {}
     facts: dict[str, list[dict[str, Any]]] = {rel: [] for rel in FACT_TYPES}
     for record in batch.records:
         merged = merge_facts(record.facts)
@@ -124,25 +131,44 @@ def _product_batch(batch: Batch[ProductRecord]) -> None:
                 mappings[sc.id] = {"id": sc.id, "category": sc.category}
             parent = sc.id
         if record.source_categories:
-            merged.append(_asserted("LISTED_AS", record.source_categories[-1].id, f"column:{record.source_categories[-1].field}"))
+            merged.append(
+                _asserted("LISTED_AS", record.source_categories[-1].id, f"column:{record.source_categories[-1].field}")
+            )
         brand = record.brand
         while brand is not None:
-            brands.setdefault(brand.id, {
-                "id": brand.id, "name": brand.name,
-                "parent": brand.parent.id if brand.parent else None,
-                "parentName": brand.parent.name if brand.parent else None,
-            })
+            brands.setdefault(
+                brand.id,
+                {
+                    "id": brand.id,
+                    "name": brand.name,
+                    "parent": brand.parent.id if brand.parent else None,
+                    "parentName": brand.parent.name if brand.parent else None,
+                },
+            )
             brand = brand.parent
         for fact in merged:
-            facts[fact.rel].append({
-                "product": record.id, "target": fact.target, "rule": fact.rule, "rules": list(fact.rules),
-                "confidence": fact.confidence, "source": record.source_file,
-            })
-        products.append({
-            "id": record.id, "source": record.source, "sourceId": record.source_id, "name": record.name,
-            "sourceFile": record.source_file, "line": record.line, "props": record.properties,
-            "factKeys": [f"{f.rel}|{f.target}" for f in merged],
-        })
+            facts[fact.rel].append(
+                {
+                    "product": record.id,
+                    "target": fact.target,
+                    "rule": fact.rule,
+                    "rules": list(fact.rules),
+                    "confidence": fact.confidence,
+                    "source": record.source_file,
+                }
+            )
+        products.append(
+            {
+                "id": record.id,
+                "source": record.source,
+                "sourceId": record.source_id,
+                "name": record.name,
+                "sourceFile": record.source_file,
+                "line": record.line,
+                "props": record.properties,
+                "factKeys": [f"{f.rel}|{f.target}" for f in merged],
+            }
+        )
     batch.run(q.UPSERT_PRODUCTS, rows=products)
     if brands:
         batch.run(q.UPSERT_BRANDS, rows=list(brands.values()))
@@ -182,10 +208,16 @@ def _run(
     with RejectLog(rejects_path) as rejects:
         summary = writer.write(records(rejects), work, _lines, progress)
     return IngestReport(
-        kind=kind, file=str(path), format=fmt, source=source, loaded=summary.rows,
-        rejected=rejects.rejected, repaired=rejects.repaired,
+        kind=kind,
+        file=str(path),
+        format=fmt,
+        source=source,
+        loaded=summary.rows,
+        rejected=rejects.rejected,
+        repaired=rejects.repaired,
         rejects_file=str(rejects_path) if rejects_path and (rejects.rejected or rejects.repaired) else None,
-        write=summary, first_errors=rejects.first_errors,
+        write=summary,
+        first_errors=rejects.first_errors,
     )
 
 
@@ -259,8 +291,9 @@ def ingest_customers(
         return read_generic_customers(path, rejects, source)
 
     def work(batch: Batch[CustomerRecord]) -> None:
-        rows = [{"id": c.id, "source": c.source, "sourceFile": c.source_file, "props": c.properties}
-                for c in batch.records]
+        rows = [
+            {"id": c.id, "source": c.source, "sourceFile": c.source_file, "props": c.properties} for c in batch.records
+        ]
         batch.run(q.UPSERT_CUSTOMERS, rows=rows)
 
     writer = BatchWriter(driver, batch_size, database=database)
@@ -270,10 +303,18 @@ def ingest_customers(
 def purchase_rows(records: list[PurchaseRecord]) -> list[dict[str, Any]]:
     """Parameter rows for ``UPSERT_PURCHASES``."""
     return [
-        {"id": p.id, "customer": p.customer, "product": p.product, "productSourceId": p.product.split(":", 1)[1],
-         "date": p.date.isoformat(), "price": p.price, "channel": p.channel,
-         "channelName": CHANNELS.get(p.channel) if p.channel else None,
-         "source": p.source, "sourceFile": p.source_file}
+        {
+            "id": p.id,
+            "customer": p.customer,
+            "product": p.product,
+            "productSourceId": p.product.split(":", 1)[1],
+            "date": p.date.isoformat(),
+            "price": p.price,
+            "channel": p.channel,
+            "channelName": CHANNELS.get(p.channel) if p.channel else None,
+            "source": p.source,
+            "sourceFile": p.source_file,
+        }
         for p in records
     ]
 

@@ -16,8 +16,20 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # Every label shopgraph writes. ``name()`` refuses anything else.
 LABELS = frozenset(
-    {"Product", "Brand", "Category", "Colour", "Material", "Style", "Pattern", "Gender", "Department",
-     "SourceCategory", "Customer", "SchemaMigration"}
+    {
+        "Product",
+        "Brand",
+        "Category",
+        "Colour",
+        "Material",
+        "Style",
+        "Pattern",
+        "Gender",
+        "Department",
+        "SourceCategory",
+        "Customer",
+        "SchemaMigration",
+    }
 )
 REL_TYPES = frozenset({*FACT_TYPES, "SUBCATEGORY_OF", "SHADE_OF", "MAPS_TO", "SUB_BRAND_OF", "PURCHASED", "PREFERS"})
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from neo4j import READ_ACCESS, Driver, ManagedTransaction
 from neo4j.exceptions import Neo4jError

@@ -19,8 +19,17 @@ from .errors import WriteFailed
 from .vocab import Vocabulary, load_vocabulary
 
 _KEYED_LABELS = [
-    "Product", "Brand", "Category", "Colour", "Material", "Style", "Pattern", "Gender",
-    "Department", "SourceCategory", "Customer",
+    "Product",
+    "Brand",
+    "Category",
+    "Colour",
+    "Material",
+    "Style",
+    "Pattern",
+    "Gender",
+    "Department",
+    "SourceCategory",
+    "Customer",
 ]
 
 
@@ -84,7 +93,9 @@ def apply_migrations(driver: Driver, database: str | None = None) -> tuple[int, 
             try:
                 driver.execute_query(statement, database_=database)
             except Neo4jError as e:
-                raise WriteFailed(f"migration {migration.version} ({migration.name}) failed on: {statement}: {e}") from e
+                raise WriteFailed(
+                    f"migration {migration.version} ({migration.name}) failed on: {statement}: {e}"
+                ) from e
         driver.execute_query(q.RECORD_MIGRATION, version=migration.version, name=migration.name, database_=database)
         applied.append(migration.version)
     return tuple(applied)
@@ -105,7 +116,11 @@ def seed_vocabulary(driver: Driver, vocab: Vocabulary | None = None, database: s
             if label == "Category":
                 props = {"level": vocab.category_level(term.id)}
             elif label == "Colour":
-                props = {"hex": term.hex, "lab": list(hex_to_lab(term.hex)) if term.hex else None, "family": term.family}
+                props = {
+                    "hex": term.hex,
+                    "lab": list(hex_to_lab(term.hex)) if term.hex else None,
+                    "family": term.family,
+                }
             rows.append({"id": term.id, "name": term.name, "synonyms": list(term.synonyms), "props": props})
         driver.execute_query(q.SEED_TERMS.format(label=q.name(label)), rows=rows, database_=database)
         total += len(rows)

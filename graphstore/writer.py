@@ -11,9 +11,10 @@ same input finishes the job without duplicating anything.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Callable, Generic, Iterable, Iterator, TypeVar
+from typing import Any, Generic, TypeVar
 
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import DriverError, Neo4jError
@@ -58,9 +59,9 @@ class Batch(Generic[T]):
         self.records = records
         self._summary = summary
 
-    def run(self, query: str, **params: object) -> None:
+    def run(self, query: str, **params: Any) -> None:
         """Run one query in the batch's transaction and add its counters to the summary."""
-        counters = self.tx.run(query, **params).consume().counters
+        counters = self.tx.run(query, params).consume().counters
         self._summary.add_counters(counters)
 
 

@@ -9,8 +9,8 @@ and skip when it is absent.
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from neo4j import Driver

@@ -34,8 +34,11 @@ def test_every_command_has_help_with_an_example(name: str, command: click.Comman
 
 @pytest.fixture
 def run(neo4j_settings: Settings, driver: Driver):
-    env = {"NEO4J_URI": neo4j_settings.bolt_uri, "NEO4J_PASSWORD": neo4j_settings.resolved_password(),
-           "SHOPGRAPH_HOME": str(neo4j_settings.home)}
+    env = {
+        "NEO4J_URI": neo4j_settings.bolt_uri,
+        "NEO4J_PASSWORD": neo4j_settings.resolved_password(),
+        "SHOPGRAPH_HOME": str(neo4j_settings.home),
+    }
 
     def invoke(*args: str) -> tuple[int, str]:
         result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
@@ -67,8 +70,9 @@ def test_rejected_rows_give_exit_code_8_and_a_report(run, tmp_path: Path) -> Non
 
 
 def test_errors_are_one_line_with_their_exit_code(run) -> None:
-    result = CliRunner().invoke(cli, ["query", "no_such_query"], env={"NEO4J_URI": "bolt://127.0.0.1:1",
-                                                                        "NEO4J_PASSWORD": "x"})
+    result = CliRunner().invoke(
+        cli, ["query", "no_such_query"], env={"NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_PASSWORD": "x"}
+    )
     assert result.exit_code == 4
     assert "cannot reach Neo4j at bolt://127.0.0.1:1" in result.stderr
     code, _ = run("query", "no_such_query")

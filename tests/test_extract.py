@@ -46,8 +46,11 @@ def test_brand_prefix_is_matched_before_colour_words() -> None:
 
 
 def test_unlearned_brand_falls_back_to_the_words_before_an_anchor() -> None:
-    match = NameExtractor(VOCAB, BrandLexicon.learn(NAMES, VOCAB.lexicons["Gender"])).extract(
-        "Lucera Gold Plated Ring").brand
+    match = (
+        NameExtractor(VOCAB, BrandLexicon.learn(NAMES, VOCAB.lexicons["Gender"]))
+        .extract("Lucera Gold Plated Ring")
+        .brand
+    )
     assert match is not None and (match.brand.id, match.words, match.rule) == ("lucera", 1, "name:brand-anchor")
 
 
@@ -61,15 +64,18 @@ def test_name_facts_multiword_colours_and_head_category() -> None:
     assert facts("Red Rose Women Black & Red Nightdress")["HAS_COLOUR"] == ["black", "red"]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Top in soft organic cotton jersey.", {"organic-cotton", "jersey"}),
-    ("Bag in imitation leather with a metal buckle.", {"imitation-leather", "metal"}),
-    ("Jacket in woven fabric. The polyester content is recycled.", {"woven-fabric", "recycled-polyester"}),
-    ("Fine-knit jumper in a wool blend.", {"knit", "wool"}),
-    ("Shirt with a button-down collar and buttons down the front.", set()),
-    ("Padded jacket filled with down and feathers.", {"down", "feathers"}),
-    ("", set()),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Top in soft organic cotton jersey.", {"organic-cotton", "jersey"}),
+        ("Bag in imitation leather with a metal buckle.", {"imitation-leather", "metal"}),
+        ("Jacket in woven fabric. The polyester content is recycled.", {"woven-fabric", "recycled-polyester"}),
+        ("Fine-knit jumper in a wool blend.", {"knit", "wool"}),
+        ("Shirt with a button-down collar and buttons down the front.", set()),
+        ("Padded jacket filled with down and feathers.", {"down", "feathers"}),
+        ("", set()),
+    ],
+)
 def test_materials_from_descriptions(text: str, expected: set[str]) -> None:
     assert {f.target for f in extract_materials(text, VOCAB)} == expected
 

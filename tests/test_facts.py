@@ -4,11 +4,13 @@ from graphstore.facts import Fact, merge_facts
 
 
 def test_merge_keeps_one_fact_per_target_with_noisy_or_confidence() -> None:
-    merged = merge_facts([
-        Fact("HAS_COLOUR", "black", "name:colour-primary", 0.7),
-        Fact("HAS_COLOUR", "black", "column:baseColour", 0.7),
-        Fact("HAS_COLOUR", "white", "name:colour-secondary", 0.6),
-    ])
+    merged = merge_facts(
+        [
+            Fact("HAS_COLOUR", "black", "name:colour-primary", 0.7),
+            Fact("HAS_COLOUR", "black", "column:baseColour", 0.7),
+            Fact("HAS_COLOUR", "white", "name:colour-secondary", 0.6),
+        ]
+    )
     by_target = {m.target: m for m in merged}
     assert by_target["black"].confidence == pytest.approx(0.91)
     assert by_target["black"].rules == ("name:colour-primary", "column:baseColour")

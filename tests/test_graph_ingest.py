@@ -45,8 +45,11 @@ def test_sample_loads_with_exact_counts_and_keeps_every_purchase(driver: Driver)
     assert [r.loaded for r in reports] == [300, 642, 60, 2239]
     assert [r.rejected for r in reports] == [0, 0, 0, 0]
     assert reports[3].extra == {
-        "purchases": 2239, "purchasesOfCatalogProducts": 822, "purchasesOfUnknownProducts": 1417,
-        "unknownProducts": 1235, "unknownCustomers": 0,
+        "purchases": 2239,
+        "purchasesOfCatalogProducts": 822,
+        "purchasesOfUnknownProducts": 1417,
+        "unknownProducts": 1235,
+        "unknownCustomers": 0,
     }
     stats = graph_stats(driver)
     assert stats.labels["Product"] == 300 + 642 + 1235
@@ -62,7 +65,8 @@ def test_reloading_the_same_input_changes_no_counts(driver: Driver) -> None:
     before = graph_stats(driver)
     again = load_sample(driver)
     assert [(r.write.nodes_created, r.write.relationships_created, r.write.relationships_deleted) for r in again] == [
-        (0, 0, 0)] * 4
+        (0, 0, 0)
+    ] * 4
     assert graph_stats(driver) == before
 
 
@@ -78,13 +82,20 @@ def test_every_fact_carries_its_provenance(driver: Driver) -> None:
     ingest_catalog(driver, DATA / "tiny_catalog.csv", source="tiny")
     records, _, _ = driver.execute_query(
         "MATCH (:Product {id: 'tiny:C'})-[r]->(t) RETURN type(r) AS rel, t.id AS target, r.rule AS rule, "
-        "r.confidence AS confidence, r.source AS source ORDER BY rel, target")
+        "r.confidence AS confidence, r.source AS source ORDER BY rel, target"
+    )
     rows = [tuple(r.values()) for r in records]
     assert ("MADE_OF", "imitation-leather", "desc:material", 0.85, "tiny:tiny_catalog.csv") in rows
     assert ("HAS_BRAND", "yonder", "column:brand", 1.0, "tiny:tiny_catalog.csv") in rows
     assert ("IN_CATEGORY", "sneakers", "column:category", 1.0, "tiny:tiny_catalog.csv") in rows
-    assert scalar(driver, "MATCH ()-[r:HAS_COLOUR|MADE_OF|IN_CATEGORY]->() WHERE r.rule IS NULL "
-                          "OR r.confidence IS NULL OR r.source IS NULL RETURN count(r)") == 0
+    assert (
+        scalar(
+            driver,
+            "MATCH ()-[r:HAS_COLOUR|MADE_OF|IN_CATEGORY]->() WHERE r.rule IS NULL "
+            "OR r.confidence IS NULL OR r.source IS NULL RETURN count(r)",
+        )
+        == 0
+    )
 
 
 def test_facts_the_input_no_longer_states_are_removed(driver: Driver, tmp_path: Path) -> None:
@@ -99,8 +110,10 @@ def test_facts_the_input_no_longer_states_are_removed(driver: Driver, tmp_path: 
 
 def test_bad_rows_go_to_the_report_and_the_rest_loads(driver: Driver, tmp_path: Path) -> None:
     path = tmp_path / "orders.csv"
-    path.write_text("date,customer_id,product_id,price,channel\n2024-01-01,u1,p1,1,store\n"
-                    "2024-02-30,u1,p2,1,store\n2024-01-02,u2,p3,,online\n")
+    path.write_text(
+        "date,customer_id,product_id,price,channel\n2024-01-01,u1,p1,1,store\n"
+        "2024-02-30,u1,p2,1,store\n2024-01-02,u2,p3,,online\n"
+    )
     rejects = tmp_path / "rejects.csv"
     report = ingest_purchases(driver, path, source="shop", rejects_path=rejects)
     assert (report.loaded, report.rejected, report.rejects_file) == (2, 1, str(rejects))
@@ -119,7 +132,11 @@ def test_a_failing_batch_raises_naming_its_lines_after_earlier_batches_commit(dr
         batch.run("UNWIND $rows AS n MERGE (:Customer {id: 'w' + toString(n)})", rows=[r.line for r in batch.records])
 
     writer = BatchWriter(driver, batch_size=2)
-    with pytest.raises(WriteFailed, match=r"(?s)writing lines 3-4 failed after retries: Neo.ClientError.Statement.SyntaxError.*2 earlier rows are committed"):
+    with pytest.raises(
+        WriteFailed,
+        match=r"(?s)writing lines 3-4 failed after retries: Neo.ClientError.Statement.SyntaxError"
+        r".*2 earlier rows are committed",
+    ):
         writer.write([Row(i) for i in range(1, 6)], work, lambda rows: f"lines {rows[0].line}-{rows[-1].line}")
     assert scalar(driver, "MATCH (c:Customer) WHERE c.id STARTS WITH 'w' RETURN count(c)") == 2
 

@@ -56,26 +56,96 @@ def test_preferences_weights_match_the_hand_computed_values(tiny: Driver) -> Non
     report = compute_preferences(tiny, half_life_days=90)
     assert (report.customers, report.as_of) == (2, None)
     assert rows(tiny, "customer_profile", customerId="u1", limit=2) == [
-        {"kind": "Brand", "id": "zephyr", "name": "Zephyr", "weight": 1.5, "share": 0.8571, "support": 2,
-         "lastPurchase": "2024-06-29"},
-        {"kind": "Brand", "id": "yonder", "name": "Yonder", "weight": 0.25, "share": 0.1429, "support": 1,
-         "lastPurchase": "2024-01-01"},
-        {"kind": "Category", "id": "apparel", "name": "Apparel", "weight": 1.5, "share": 0.2857, "support": 2,
-         "lastPurchase": "2024-06-29"},
-        {"kind": "Category", "id": "dress", "name": "Dress", "weight": 1.0, "share": 0.1905, "support": 1,
-         "lastPurchase": "2024-06-29"},
-        {"kind": "Colour", "id": "red", "name": "Red", "weight": 1.25, "share": 0.7143, "support": 2,
-         "lastPurchase": "2024-06-29"},
-        {"kind": "Colour", "id": "blue", "name": "Blue", "weight": 0.5, "share": 0.2857, "support": 1,
-         "lastPurchase": "2024-03-31"},
-        {"kind": "Material", "id": "cotton", "name": "Cotton", "weight": 1.0, "share": 0.3333, "support": 1,
-         "lastPurchase": "2024-06-29"},
-        {"kind": "Material", "id": "jersey", "name": "Jersey", "weight": 1.0, "share": 0.3333, "support": 1,
-         "lastPurchase": "2024-06-29"},
-        {"kind": "Style", "id": "party", "name": "Party", "weight": 1.0, "share": 0.5714, "support": 1,
-         "lastPurchase": "2024-06-29"},
-        {"kind": "Style", "id": "casual", "name": "Casual", "weight": 0.5, "share": 0.2857, "support": 1,
-         "lastPurchase": "2024-03-31"},
+        {
+            "kind": "Brand",
+            "id": "zephyr",
+            "name": "Zephyr",
+            "weight": 1.5,
+            "share": 0.8571,
+            "support": 2,
+            "lastPurchase": "2024-06-29",
+        },
+        {
+            "kind": "Brand",
+            "id": "yonder",
+            "name": "Yonder",
+            "weight": 0.25,
+            "share": 0.1429,
+            "support": 1,
+            "lastPurchase": "2024-01-01",
+        },
+        {
+            "kind": "Category",
+            "id": "apparel",
+            "name": "Apparel",
+            "weight": 1.5,
+            "share": 0.2857,
+            "support": 2,
+            "lastPurchase": "2024-06-29",
+        },
+        {
+            "kind": "Category",
+            "id": "dress",
+            "name": "Dress",
+            "weight": 1.0,
+            "share": 0.1905,
+            "support": 1,
+            "lastPurchase": "2024-06-29",
+        },
+        {
+            "kind": "Colour",
+            "id": "red",
+            "name": "Red",
+            "weight": 1.25,
+            "share": 0.7143,
+            "support": 2,
+            "lastPurchase": "2024-06-29",
+        },
+        {
+            "kind": "Colour",
+            "id": "blue",
+            "name": "Blue",
+            "weight": 0.5,
+            "share": 0.2857,
+            "support": 1,
+            "lastPurchase": "2024-03-31",
+        },
+        {
+            "kind": "Material",
+            "id": "cotton",
+            "name": "Cotton",
+            "weight": 1.0,
+            "share": 0.3333,
+            "support": 1,
+            "lastPurchase": "2024-06-29",
+        },
+        {
+            "kind": "Material",
+            "id": "jersey",
+            "name": "Jersey",
+            "weight": 1.0,
+            "share": 0.3333,
+            "support": 1,
+            "lastPurchase": "2024-06-29",
+        },
+        {
+            "kind": "Style",
+            "id": "party",
+            "name": "Party",
+            "weight": 1.0,
+            "share": 0.5714,
+            "support": 1,
+            "lastPurchase": "2024-06-29",
+        },
+        {
+            "kind": "Style",
+            "id": "casual",
+            "name": "Casual",
+            "weight": 0.5,
+            "share": 0.2857,
+            "support": 1,
+            "lastPurchase": "2024-03-31",
+        },
     ]
 
 
@@ -105,16 +175,27 @@ def test_product_facts_lists_every_fact_with_provenance(tiny: Driver) -> None:
 
 def test_top_brands_within_a_taxonomy_branch(tiny: Driver) -> None:
     assert rows(tiny, "top_brands", category="footwear") == [
-        {"brand": "Yonder", "products": 1, "purchases": 1, "customers": 1}]
+        {"brand": "Yonder", "products": 1, "purchases": 1, "customers": 1}
+    ]
     assert [r["brand"] for r in rows(tiny, "top_brands")] == ["Yonder", "Zephyr"]
 
 
 def test_unknown_products_and_customer_purchases(tiny: Driver) -> None:
-    assert rows(tiny, "unknown_products") == [{"product": "tiny:Z", "source": "tiny", "purchases": 1, "customers": 1,
-                                               "firstPurchase": "2024-06-29", "lastPurchase": "2024-06-29"}]
+    assert rows(tiny, "unknown_products") == [
+        {
+            "product": "tiny:Z",
+            "source": "tiny",
+            "purchases": 1,
+            "customers": 1,
+            "firstPurchase": "2024-06-29",
+            "lastPurchase": "2024-06-29",
+        }
+    ]
     history = rows(tiny, "customer_purchases", customerId="u2")
     assert [(r["product"], r["brand"], r["category"], r["channel"], r["inCatalog"]) for r in history] == [
-        ("tiny:D", "Yonder", "Shirt", "store", True), ("tiny:Z", None, None, "online", False)]
+        ("tiny:D", "Yonder", "Shirt", "store", True),
+        ("tiny:Z", None, None, "online", False),
+    ]
 
 
 def test_category_tree_counts_products_under_each_node(tiny: Driver) -> None:

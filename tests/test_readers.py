@@ -34,9 +34,12 @@ def report_rows(path: Path) -> list[dict[str, str]]:
 
 
 def test_myntra_unquoted_commas_are_repaired_and_reported(tmp_path: Path) -> None:
-    styles = write(tmp_path / "styles.csv", MYNTRA_HEADER
-                   + "1,Men,Apparel,Topwear,Tshirts,Navy Blue,Fall,2011.0,Casual,Nike Men Navy Blue T-shirt\n"
-                   + "2,Women,Apparel,Topwear,Tops,Red,Summer,2012.0,Casual,Vero Moda Women Red, White Top\n")
+    styles = write(
+        tmp_path / "styles.csv",
+        MYNTRA_HEADER
+        + "1,Men,Apparel,Topwear,Tshirts,Navy Blue,Fall,2011.0,Casual,Nike Men Navy Blue T-shirt\n"
+        + "2,Women,Apparel,Topwear,Tops,Red,Summer,2012.0,Casual,Vero Moda Women Red, White Top\n",
+    )
     rejects = RejectLog(tmp_path / "rejects.csv")
     records = list(read_myntra_styles(styles, VOCAB, rejects))
     rejects.close()
@@ -48,12 +51,15 @@ def test_myntra_unquoted_commas_are_repaired_and_reported(tmp_path: Path) -> Non
 
 
 def test_myntra_bad_rows_are_rejected_with_line_and_reason(tmp_path: Path) -> None:
-    styles = write(tmp_path / "styles.csv", MYNTRA_HEADER
-                   + "x9,Men,Apparel,Topwear,Tshirts,Black,Fall,2011.0,Casual,Nike Men Black T-shirt\n"
-                   + "10,Men,Apparel,Topwear,Tshirts,Black,Fall,2011.0,Casual,\n"
-                   + "11,Men,Apparel,Topwear,Tshirts,Black,Fall,twenty,Casual,Nike Men Black T-shirt\n"
-                   + "12,Men,Apparel\n"
-                   + "13,Men,Apparel,Topwear,Tshirts,Black,Fall,2011.0,Casual,Nike Men Black T-shirt\n")
+    styles = write(
+        tmp_path / "styles.csv",
+        MYNTRA_HEADER
+        + "x9,Men,Apparel,Topwear,Tshirts,Black,Fall,2011.0,Casual,Nike Men Black T-shirt\n"
+        + "10,Men,Apparel,Topwear,Tshirts,Black,Fall,2011.0,Casual,\n"
+        + "11,Men,Apparel,Topwear,Tshirts,Black,Fall,twenty,Casual,Nike Men Black T-shirt\n"
+        + "12,Men,Apparel\n"
+        + "13,Men,Apparel,Topwear,Tshirts,Black,Fall,2011.0,Casual,Nike Men Black T-shirt\n",
+    )
     rejects = RejectLog(tmp_path / "rejects.csv")
     records = list(read_myntra_styles(styles, VOCAB, rejects))
     rejects.close()
@@ -74,8 +80,11 @@ def test_missing_columns_fail_fast_listing_them(tmp_path: Path) -> None:
 
 
 def test_myntra_record_links_columns_and_name(tmp_path: Path) -> None:
-    styles = write(tmp_path / "styles.csv", MYNTRA_HEADER
-                   + "7,Men,Apparel,Topwear,Tshirts,Navy Blue,Fall,2011.0,Casual,ADIDAS Men Navy Blue Striped T-shirt\n")
+    styles = write(
+        tmp_path / "styles.csv",
+        MYNTRA_HEADER
+        + "7,Men,Apparel,Topwear,Tshirts,Navy Blue,Fall,2011.0,Casual,ADIDAS Men Navy Blue Striped T-shirt\n",
+    )
     [record] = read_myntra_styles(styles, VOCAB, RejectLog(None))
     got = {(f.rel, f.target, f.rule) for f in record.facts}
     assert ("HAS_COLOUR", "navy-blue", "column:baseColour") in got
@@ -85,7 +94,10 @@ def test_myntra_record_links_columns_and_name(tmp_path: Path) -> None:
     assert ("HAS_BRAND", "adidas", "name:brand-lexicon") in got
     assert record.brand is not None and record.brand.name == "Adidas"
     assert [c.id for c in record.source_categories] == [
-        "myntra:masterCategory:apparel", "myntra:subCategory:topwear", "myntra:articleType:tshirts"]
+        "myntra:masterCategory:apparel",
+        "myntra:subCategory:topwear",
+        "myntra:articleType:tshirts",
+    ]
     assert record.properties["year"] == 2011
 
 
@@ -109,8 +121,15 @@ def test_hm_articles_from_the_sample() -> None:
 def test_hm_leading_index_column_and_lost_zero_are_read(tmp_path: Path) -> None:
     with (SAMPLE / "hm_articles.csv").open() as f:
         header, row = next(csv.reader(f)), next(csv.reader(f))
-    text = "," + ",".join(header) + "\n0," + ",".join(
-        '"' + v.replace('"', '""') + '"' if "," in v or '"' in v else v for v in [row[0].lstrip("0"), *row[1:]]) + "\n"
+    text = (
+        ","
+        + ",".join(header)
+        + "\n0,"
+        + ",".join(
+            '"' + v.replace('"', '""') + '"' if "," in v or '"' in v else v for v in [row[0].lstrip("0"), *row[1:]]
+        )
+        + "\n"
+    )
     path = write(tmp_path / "articles.csv", text)
     assert detect_format(path, "catalog") == "hm"
     [record] = read_hm_articles(path, VOCAB, RejectLog(None))
@@ -118,13 +137,16 @@ def test_hm_leading_index_column_and_lost_zero_are_read(tmp_path: Path) -> None:
 
 
 def test_transactions_reject_bad_dates_and_keep_duplicate_purchases(tmp_path: Path) -> None:
-    path = write(tmp_path / "transactions.csv", "t_dat,customer_id,article_id,price,sales_channel_id\n"
-                 "2020-01-02,c1,0111565001,0.02,2\n"
-                 "2020-01-02,c1,0111565001,0.02,2\n"
-                 "2020-13-02,c1,0111565001,0.02,2\n"
-                 "2020-01-03,c1,111565001,-1,2\n"
-                 "2020-01-03,c2,111565001,0.01,7\n"
-                 "2020-01-03,,111565001,0.01,1\n")
+    path = write(
+        tmp_path / "transactions.csv",
+        "t_dat,customer_id,article_id,price,sales_channel_id\n"
+        "2020-01-02,c1,0111565001,0.02,2\n"
+        "2020-01-02,c1,0111565001,0.02,2\n"
+        "2020-13-02,c1,0111565001,0.02,2\n"
+        "2020-01-03,c1,111565001,-1,2\n"
+        "2020-01-03,c2,111565001,0.01,7\n"
+        "2020-01-03,,111565001,0.01,1\n",
+    )
     rejects = RejectLog(tmp_path / "rejects.csv")
     purchases = list(read_hm_transactions(path, rejects))
     rejects.close()
@@ -149,20 +171,30 @@ def test_purchase_ids_stay_correct_on_unsorted_input() -> None:
 
 
 def test_generic_catalog_csv_and_jsonl(tmp_path: Path) -> None:
-    csv_path = write(tmp_path / "shop.csv", "id,name,brand,category,colour,material,price\n"
-                     "a1,Classic Tee,ACME,T-shirts,Red;White,cotton,19.9\n"
-                     "a2,Mystery item,ACME,Gizmos,Ultraviolet,,abc\n")
+    csv_path = write(
+        tmp_path / "shop.csv",
+        "id,name,brand,category,colour,material,price\n"
+        "a1,Classic Tee,ACME,T-shirts,Red;White,cotton,19.9\n"
+        "a2,Mystery item,ACME,Gizmos,Ultraviolet,,abc\n",
+    )
     rejects = RejectLog(tmp_path / "rejects.csv")
     records = list(read_generic_catalog(csv_path, VOCAB, rejects, "shop"))
     rejects.close()
     assert [r.id for r in records] == ["shop:a1"]
     got = {(f.rel, f.target) for f in records[0].facts}
-    assert {("HAS_COLOUR", "red"), ("HAS_COLOUR", "white"), ("MADE_OF", "cotton"), ("IN_CATEGORY", "t-shirt"),
-            ("HAS_BRAND", "acme")} <= got
+    assert {
+        ("HAS_COLOUR", "red"),
+        ("HAS_COLOUR", "white"),
+        ("MADE_OF", "cotton"),
+        ("IN_CATEGORY", "t-shirt"),
+        ("HAS_BRAND", "acme"),
+    } <= got
     assert [r["reason"] for r in report_rows(tmp_path / "rejects.csv")] == ["bad number in 'price': 'abc'"]
 
-    jsonl = write(tmp_path / "shop.jsonl", '{"id": "b1", "name": "Linen Shirt", "colour": ["Navy Blue"]}\n'
-                  'not json\n{"name": "no id"}\n')
+    jsonl = write(
+        tmp_path / "shop.jsonl",
+        '{"id": "b1", "name": "Linen Shirt", "colour": ["Navy Blue"]}\nnot json\n{"name": "no id"}\n',
+    )
     rejects = RejectLog(None)
     [record] = read_generic_catalog(jsonl, VOCAB, rejects, "shop")
     assert ("HAS_COLOUR", "navy-blue") in {(f.rel, f.target) for f in record.facts}
@@ -171,8 +203,10 @@ def test_generic_catalog_csv_and_jsonl(tmp_path: Path) -> None:
 
 
 def test_generic_purchases_accept_channel_names(tmp_path: Path) -> None:
-    path = write(tmp_path / "orders.csv", "date,customer_id,product_id,price,channel\n"
-                 "2024-05-01,u1,a1,19.9,online\n2024-05-01,u1,a2,5,kiosk\n")
+    path = write(
+        tmp_path / "orders.csv",
+        "date,customer_id,product_id,price,channel\n2024-05-01,u1,a1,19.9,online\n2024-05-01,u1,a2,5,kiosk\n",
+    )
     rejects = RejectLog(None)
     [purchase] = read_generic_purchases(path, rejects, "shop")
     assert (purchase.product, purchase.channel) == ("shop:a1", 2)

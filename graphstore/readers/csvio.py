@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ..errors import InputError
 
@@ -41,7 +41,7 @@ class RejectLog:
         self.repaired = 0
         self.first_errors: list[str] = []
         self._handle: IO[str] | None = None
-        self._writer: csv._writer | None = None
+        self._writer: Any = None
 
     def _write(self, file: str, line: int, status: str, reason: str, raw: str) -> None:
         if len(self.first_errors) < 5:
@@ -138,12 +138,17 @@ def read_rows(
                 continue
             raw = ",".join(fields)
             if len(fields) > width and overflow_into is not None:
-                rejects.repair(name, line, f"{len(fields)} fields for {width} columns: unquoted commas joined into {overflow_into}", raw)
+                rejects.repair(
+                    name,
+                    line,
+                    f"{len(fields)} fields for {width} columns: unquoted commas joined into {overflow_into}",
+                    raw,
+                )
                 fields = fields[: width - 1] + [",".join(fields[width - 1 :])]
             if len(fields) != width:
                 rejects.reject(name, line, f"expected {width} fields, got {len(fields)}", raw)
                 continue
-            yield Row(line, dict(zip(header, fields)), raw)
+            yield Row(line, dict(zip(header, fields, strict=True)), raw)
 
 
 def read_jsonl(path: Path, required: Sequence[str], rejects: RejectLog) -> Iterator[Row]:

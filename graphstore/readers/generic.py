@@ -37,8 +37,13 @@ from .csvio import RejectLog, Row, RowError, parse_date, parse_float, parse_int,
 from .hm import PurchaseIds
 
 CATALOG_REQUIRED = ["id", "name"]
-_LISTS = [("colour", "Colour", "HAS_COLOUR"), ("material", "Material", "MADE_OF"), ("gender", "Gender", "FOR_GENDER"),
-          ("style", "Style", "HAS_STYLE"), ("pattern", "Pattern", "HAS_PATTERN")]
+_LISTS = [
+    ("colour", "Colour", "HAS_COLOUR"),
+    ("material", "Material", "MADE_OF"),
+    ("gender", "Gender", "FOR_GENDER"),
+    ("style", "Style", "HAS_STYLE"),
+    ("pattern", "Pattern", "HAS_PATTERN"),
+]
 _CHANNELS = {"1": 1, "store": 1, "2": 2, "online": 2}
 
 
@@ -54,7 +59,9 @@ def _column_facts(values: dict[str, str], vocab: Vocabulary, rejects: RejectLog,
         for value in filter(None, (v.strip() for v in values.get(field, "").split(";"))):
             term = vocab.lexicons[label].lookup(value)
             if term is None:
-                rejects.repair(file, line, f"{field} {value!r} is not in the {label} vocabulary; kept the rest of the row", "")
+                rejects.repair(
+                    file, line, f"{field} {value!r} is not in the {label} vocabulary; kept the rest of the row", ""
+                )
                 continue
             facts.append(Fact(rel, term, f"column:{field}", 1.0))
     return facts
@@ -67,7 +74,9 @@ def read_generic_catalog(path: Path, vocab: Vocabulary, rejects: RejectLog, sour
     and the rest of the row is kept; the category label is always kept as the
     product's ``SourceCategory``.
     """
-    names = [row.values["name"] for row in _rows(path, CATALOG_REQUIRED, RejectLog(None)) if not row.values.get("brand")]
+    names = [
+        row.values["name"] for row in _rows(path, CATALOG_REQUIRED, RejectLog(None)) if not row.values.get("brand")
+    ]
     brands = BrandLexicon.learn(names, vocab.lexicons["Gender"]) if names else None
     extractor = NameExtractor(vocab, brands)
     source_file = f"{source}:{path.name}"
@@ -106,7 +115,11 @@ def read_generic_catalog(path: Path, vocab: Vocabulary, rejects: RejectLog, sour
             source_file=source_file,
             line=row.line,
             name=name,
-            properties={"description": description or None, "price": price, "image": v.get("image", "").strip() or None},
+            properties={
+                "description": description or None,
+                "price": price,
+                "image": v.get("image", "").strip() or None,
+            },
             facts=facts,
             brand=brand,
             source_categories=categories,
@@ -143,6 +156,13 @@ def read_generic_purchases(path: Path, rejects: RejectLog, source: str) -> Itera
             rejects.reject(path.name, row.line, str(e), row.raw)
             continue
         yield PurchaseRecord(
-            ids.next(customer, product, day, price, channel), customer, f"{source}:{product}",
-            day, price, channel, source, f"{source}:{path.name}", row.line,
+            ids.next(customer, product, day, price, channel),
+            customer,
+            f"{source}:{product}",
+            day,
+            price,
+            channel,
+            source,
+            f"{source}:{path.name}",
+            row.line,
         )

@@ -22,9 +22,18 @@ from .csvio import RejectLog, RowError, image_beside, parse_date, parse_float, p
 SOURCE = "hm"
 BRAND = BrandRef(id="h-m", name="H&M")
 ARTICLE_COLUMNS = [
-    "article_id", "prod_name", "product_type_name", "product_group_name",
-    "graphical_appearance_name", "colour_group_name", "department_name",
-    "index_name", "index_group_name", "section_name", "garment_group_name", "detail_desc",
+    "article_id",
+    "prod_name",
+    "product_type_name",
+    "product_group_name",
+    "graphical_appearance_name",
+    "colour_group_name",
+    "department_name",
+    "index_name",
+    "index_group_name",
+    "section_name",
+    "garment_group_name",
+    "detail_desc",
 ]
 CUSTOMER_COLUMNS = ["customer_id", "FN", "Active", "club_member_status", "fashion_news_frequency", "age", "postal_code"]
 TRANSACTION_COLUMNS = ["t_dat", "customer_id", "article_id", "price", "sales_channel_id"]
@@ -66,7 +75,9 @@ def _colour(value: str, vocab: Vocabulary) -> Fact | None:
     if value.lower().startswith("other "):
         family = lexicon.lookup(value[6:])
         if family is not None:
-            return Fact("HAS_COLOUR", vocab.term("Colour", family).family or family, "column:colour_group_name:other", 0.6)
+            return Fact(
+                "HAS_COLOUR", vocab.term("Colour", family).family or family, "column:colour_group_name:other", 0.6
+            )
     return None
 
 

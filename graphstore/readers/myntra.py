@@ -20,8 +20,16 @@ from .csvio import RejectLog, RowError, image_beside, parse_int, read_rows, requ
 
 SOURCE = "myntra"
 COLUMNS = [
-    "id", "gender", "masterCategory", "subCategory", "articleType",
-    "baseColour", "season", "year", "usage", "productDisplayName",
+    "id",
+    "gender",
+    "masterCategory",
+    "subCategory",
+    "articleType",
+    "baseColour",
+    "season",
+    "year",
+    "usage",
+    "productDisplayName",
 ]
 NAME = "productDisplayName"
 _TAXONOMY = ["masterCategory", "subCategory", "articleType"]
@@ -109,5 +117,7 @@ def read_myntra_styles(
             source_categories=source_categories(row.values, vocab),
         )
         if extraction.brand is not None:
-            record.facts.append(Fact("HAS_BRAND", extraction.brand.brand.id, extraction.brand.rule, extraction.brand.confidence))
+            record.facts.append(
+                Fact("HAS_BRAND", extraction.brand.brand.id, extraction.brand.rule, extraction.brand.confidence)
+            )
         yield record

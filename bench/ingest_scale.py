@@ -20,9 +20,11 @@ free ports, stopped at the end, also on error):
 5. The batched loader loads every purchase.
 
 Each load runs in a subprocess of its own, so its peak RSS
-(``ru_maxrss``) is the loader's alone; it also samples its RSS at every tenth of
-its input, which shows whether memory grows with the file. The server's CPU time
-and peak RSS are sampled from outside. Results go to ``<out>/ingest_scale.json``
+(``ru_maxrss``) is the loader's alone; at every tenth of its input it samples its
+RSS (does memory grow with the file?) and the CPU time used since the start by
+itself, by the server and by the whole machine (the machine is shared: what
+others use is time the benchmark did not get). The server's peak RSS is sampled
+from outside. Results go to ``<out>/ingest_scale.json``
 and, as Markdown, to ``<out>/ingest_scale.md`` and stdout.
 """
 
@@ -110,6 +112,48 @@ class LoadSpec:
     path: Path
     batch_size: int
     settings: Settings
+    server_pid: int
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A load at one tenth of its rows: totals since the load began (seconds, CPU seconds, MiB)."""
+
+    rows: int
+    seconds: float
+    rss_mib: float
+    loader_cpu_s: float
+    server_cpu_s: float
+    machine_busy_s: float
+    """CPU time of every CPU of the machine, all processes (and time stolen by the hypervisor)."""
+
+
+class _Meter:
+    """Reads the clocks a ``Sample`` is made of, relative to when the meter was started."""
+
+    def __init__(self, server_pid: int) -> None:
+        self._loader = psutil.Process()
+        self._server = psutil.Process(server_pid)
+        self._zero = self._read()
+
+    def _read(self) -> tuple[float, float, float, float]:
+        machine = psutil.cpu_times()
+        busy = machine.user + machine.nice + machine.system + machine.irq + machine.softirq + machine.steal
+        return time.perf_counter(), _cpu_s(self._loader), _cpu_s(self._server), busy
+
+    def restart(self) -> None:
+        self._zero = self._read()
+
+    def sample(self, rows: int) -> Sample:
+        now = self._read()
+        seconds, loader, server_cpu, busy = (round(a - b, 3) for a, b in zip(now, self._zero, strict=True))
+        rss = round(self._loader.memory_info().rss / MIB, 1)
+        return Sample(rows, seconds, rss, loader, server_cpu, busy)
+
+
+def _cpu_s(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
 
 
 @dataclass
@@ -130,10 +174,10 @@ class LoadResult:
     properties_set: int
     client_cpu_seconds: float
     rss_start_mib: float
-    rss_samples: list[tuple[int, float]]
+    samples: list[Sample]
     peak_rss_mib: float
     extra: dict[str, Any]
-    server_cpu_seconds: float = 0.0
+    server_cpu_seconds: float
     server_peak_rss_mib: float = 0.0
 
     @property
@@ -146,50 +190,44 @@ class LoadResult:
         return count / self.write_seconds if self.write_seconds else 0.0
 
 
-def _rss_mib(process: psutil.Process) -> float:
-    return process.memory_info().rss / MIB
-
-
 def load(spec: LoadSpec) -> LoadResult:
     """Load ``spec.path`` with the library's ``ingest_*`` function; runs in a fresh subprocess.
 
-    The RSS is sampled each time another tenth of the file's rows is written, and
-    reported with a progress line on stderr.
+    Each time another tenth of the file's rows is written, a ``Sample`` is taken
+    (RSS, time, CPU of the loader, the server and the whole machine) and a progress
+    line goes to stderr.
     """
-    process = psutil.Process()
-    rss_start = _rss_mib(process)
+    meter = _Meter(spec.server_pid)
+    start = meter.sample(0)
     total = count_rows(spec.path)
     marks = iter(sorted({max(total * tenth // 10, 1) for tenth in range(1, 11)}))
     next_mark = next(marks)
-    samples: list[tuple[int, float]] = []
-    started = time.perf_counter()
+    samples: list[Sample] = []
 
     def progress(rows: int) -> None:
         nonlocal next_mark
         while rows >= next_mark:
-            samples.append((rows, round(_rss_mib(process), 1)))
-            elapsed = time.perf_counter() - started
-            print(f"  {spec.name}: {rows:,}/{total:,} rows, {elapsed:.0f} s, {rows / elapsed:,.0f} rows/s, "
-                  f"RSS {samples[-1][1]:.0f} MiB", file=sys.stderr, flush=True)
+            samples.append(meter.sample(rows))
+            last = samples[-1]
+            print(f"  {spec.name}: {rows:,}/{total:,} rows, {last.seconds:.0f} s, {rows / last.seconds:,.0f} rows/s, "
+                  f"RSS {last.rss_mib:.0f} MiB", file=sys.stderr, flush=True)
             next_mark = next(marks, total + 1)
 
     driver = connect(spec.settings)
     try:
-        cpu = process.cpu_times()
-        started = time.perf_counter()
+        meter.restart()
         report = INGESTERS[spec.kind](driver, spec.path, batch_size=spec.batch_size, progress=progress)
-        wall = time.perf_counter() - started
-        cpu_after = process.cpu_times()
+        end = meter.sample(report.loaded)
     finally:
         driver.close()
     w = report.write
     return LoadResult(
         name=spec.name, kind=spec.kind, file=spec.path.name, batch_size=spec.batch_size, rows=report.loaded,
-        rejected=report.rejected, repaired=report.repaired, write_seconds=w.seconds, wall_seconds=wall,
+        rejected=report.rejected, repaired=report.repaired,
+        write_seconds=w.seconds, wall_seconds=end.seconds,
         nodes_created=w.nodes_created, relationships_created=w.relationships_created,
-        properties_set=w.properties_set,
-        client_cpu_seconds=(cpu_after.user + cpu_after.system) - (cpu.user + cpu.system),
-        rss_start_mib=round(rss_start, 1), rss_samples=samples,
+        properties_set=w.properties_set, client_cpu_seconds=end.loader_cpu_s, server_cpu_seconds=end.server_cpu_s,
+        rss_start_mib=start.rss_mib, samples=samples,
         peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         extra=report.extra,
     )
@@ -199,7 +237,7 @@ def load(spec: LoadSpec) -> LoadResult:
 
 
 class ServerMonitor:
-    """Samples the Neo4j server process: peak RSS since the last ``reset``, and CPU seconds."""
+    """Samples the RSS of the Neo4j server process in the background: its peak since the last ``reset``."""
 
     def __init__(self, pid: int, interval_s: float = 0.5) -> None:
         self._process = psutil.Process(pid)
@@ -230,20 +268,13 @@ class ServerMonitor:
     def peak_mib(self) -> float:
         return round(self._peak / MIB, 1)
 
-    def cpu_seconds(self) -> float:
-        """User plus system CPU time of the server so far (all its threads)."""
-        times = self._process.cpu_times()
-        return times.user + times.system
-
 
 def run_load(spec: LoadSpec, monitor: ServerMonitor) -> LoadResult:
-    """``load(spec)`` in a new subprocess, with the server's CPU time and peak RSS meanwhile."""
+    """``load(spec)`` in a new subprocess, with the server's peak RSS meanwhile."""
     print(f"{spec.name}: {spec.path.name}, batch size {spec.batch_size}", file=sys.stderr, flush=True)
     monitor.reset()
-    cpu = monitor.cpu_seconds()
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         result = pool.submit(load, spec).result()
-    result.server_cpu_seconds = monitor.cpu_seconds() - cpu
     result.server_peak_rss_mib = monitor.peak_mib
     print(f"  done: {result.rows:,} rows in {result.write_seconds:.1f} s = {result.rows_per_s:,.0f} rows/s, "
           f"peak RSS {result.peak_rss_mib:.0f} MiB", file=sys.stderr, flush=True)
@@ -282,8 +313,8 @@ class _ProfilingTx:
         self._tx = tx
         self.plans: list[tuple[str, dict[str, Any]]] = []
 
-    def run(self, query: str, **params: object) -> _ProfiledResult:
-        return _ProfiledResult(self._tx.run("PROFILE " + query, **params), query, self.plans)
+    def run(self, query: str, parameters: dict[str, Any] | None = None, **params: Any) -> _ProfiledResult:
+        return _ProfiledResult(self._tx.run("PROFILE " + query, parameters, **params), query, self.plans)
 
 
 class _ProfiledResult:
@@ -451,7 +482,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     server.install(settings)
     status = server.start(settings, timeout_s=300)
     print(f"Neo4j for the benchmark: {status.message}, {settings.bolt_uri}", file=sys.stderr, flush=True)
-    monitor = ServerMonitor(cast(int, status.pid))
+    server_pid = cast(int, status.pid)
+    monitor = ServerMonitor(server_pid)
     monitor.start()
     driver = connect(settings)
     loads: dict[str, LoadResult] = {}
@@ -461,7 +493,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         result: dict[str, Any] = {"server": server_info(driver, settings)}
 
         def spec(name: str, kind: Kind, path: Path, batch_size: int) -> LoadSpec:
-            return LoadSpec(name, kind, path, batch_size, settings)
+            return LoadSpec(name, kind, path, batch_size, settings, server_pid)
 
         # A freshly started JVM plans queries and compiles code: warm it before measuring anything.
         result["warmup"] = _as_dict(run_load(spec("warm-up, one row per transaction", "catalog", slices.warmup, 1),
@@ -556,6 +588,22 @@ def _n(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _tenths(load: dict[str, Any]) -> list[str]:
+    """Per tenth of a load: throughput, CPU per 1,000 rows of the loader and the server, others' CPU, RSS."""
+    rows = []
+    before = {"rows": 0, "seconds": 0.0, "loader_cpu_s": 0.0, "server_cpu_s": 0.0, "machine_busy_s": 0.0}
+    for sample in load["samples"]:
+        d = {key: sample[key] - before[key] for key in before}
+        thousands = d["rows"] / 1000
+        others = d["machine_busy_s"] - d["loader_cpu_s"] - d["server_cpu_s"]
+        rows.append([_n(sample["rows"]), _n(d["rows"] / d["seconds"]) if d["seconds"] else "",
+                     f"{1000 * d['loader_cpu_s'] / thousands:.0f}", f"{1000 * d['server_cpu_s'] / thousands:.0f}",
+                     f"{others / d['seconds']:.2f}" if d["seconds"] else "", f"{sample['rss_mib']:.0f}"])
+        before = sample
+    return _table(["rows written", "rows/s in this tenth", "loader CPU ms / 1,000 rows",
+                   "server CPU ms / 1,000 rows", "other processes' CPU (cores)", "loader RSS MiB"], rows)
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The results as Markdown tables, for docs/benchmarks.md."""
     loads = result["loads"]
@@ -590,12 +638,11 @@ def markdown(result: dict[str, Any]) -> str:
                      _n(r.get("slice_rows_per_s", 0)), f"{r.get('same_state', '')}×"])
     lines += _table(["", "batched rows/s (whole file)", "one row per tx rows/s", "ratio",
                      f"batched rows/s (slice, batch {result['batch_size']}, same DB state)", "ratio"], rows)
-    lines += ["", "### Loader memory while loading the whole purchases file", ""]
-    purchases = loads["purchases"]
-    lines += _table(["rows written", *[_n(rows) for rows, _ in purchases["rss_samples"]]],
-                    [["RSS MiB", *[f"{mib:.0f}" for _, mib in purchases["rss_samples"]]]])
-    lines += ["", f"RSS at start (interpreter, imports, vocabulary): {purchases['rss_start_mib']:.0f} MiB; "
-                  "peak RSS of each load against its size:", ""]
+    for key in ("purchases", "hm"):
+        lines += ["", f"### Tenth by tenth: {loads[key]['name']}", ""]
+        lines += _tenths(loads[key])
+    lines += ["", f"Loader RSS before it connects: {loads['purchases']['rss_start_mib']:.0f} MiB. "
+                  "Peak RSS of each load against its size:", ""]
     by_size = sorted([*loads.values(), *result["sweep"]], key=lambda r: r["rows"])
     lines += _table(["load", "rows", "batch", "peak RSS MiB"],
                     [[r["name"], _n(r["rows"]), r["batch_size"], f"{r['peak_rss_mib']:.0f}"] for r in by_size])
@@ -607,7 +654,7 @@ def markdown(result: dict[str, Any]) -> str:
     rows = []
     for kind, profiles in result["profiles"].items():
         for p in profiles:
-            top = p["top_operators"][0] if p["top_operators"] else {"operator": "", "db_hits": 0}
+            top = p["top_operators"][0]
             rows.append([kind, p["query"], _n(p["db_hits"]), f"{p['db_hits'] / p['rows_in']:.1f}",
                          f"{top['operator']} ({_n(top['db_hits'])})", ", ".join(p["scans"]) or "none"])
     lines += _table(["load", "query", "db hits", "db hits/row", "top operator (db hits)", "label/type scans"], rows)

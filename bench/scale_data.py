@@ -28,7 +28,7 @@ import csv
 import hashlib
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,7 +74,7 @@ def data_rows(path: Path) -> int:
         return sum(1 for _ in csv.reader(handle)) - 1
 
 
-def _records(path: Path) -> Iterator[list[str]]:
+def _records(path: Path) -> Generator[list[str], None, None]:
     """The header, then each record of the CSV file ``path``, streamed."""
     with path.open(newline="", encoding="utf-8") as handle:
         yield from csv.reader(handle)

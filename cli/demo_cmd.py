@@ -53,8 +53,7 @@ def demo(as_json: bool) -> None:
             f"\nNeo4j Browser: [bold]{report.browser_url}[/]  user [bold]neo4j[/], "
             f"password: the file {config.password_file}"
         )
-    console.print("\nPaste these into Browser:\n")
+    # Plain echo: rich would wrap long lines and break the Cypher when pasted.
+    click.echo("\nPaste these into Browser:\n")
     for title, text in report.examples:
-        console.print(f"[dim]// {title}[/]")
-        console.print(text, highlight=False, markup=False)
-        console.print()
+        click.echo(f"// {title}\n{text}\n")

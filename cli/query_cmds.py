@@ -52,7 +52,7 @@ def query(name: str | None, pairs: tuple[str, ...], list_queries: bool, as_json:
         rows = [
             {
                 "query": q.name,
-                "purpose": q.purpose,
+                "purpose": q.purpose.split(". ")[0].rstrip("."),
                 "parameters": ", ".join(f"{p.name}{'' if p.required else '?'}:{p.type}" for p in q.params),
             }
             for q in queries

@@ -83,3 +83,13 @@ def test_external_server_is_never_managed(run) -> None:
     result = CliRunner().invoke(cli, ["neo4j", "start"], env={"NEO4J_URI": "neo4j://elsewhere:7687"})
     assert result.exit_code == 2
     assert "NEO4J_URI" in result.stderr
+
+
+def test_demo_against_a_configured_server_loads_the_sample_and_prints_queries(run) -> None:
+    code, out = run("demo", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["server"] is None and report["browser_url"] is None
+    assert [r["loaded"] for r in report["ingests"]] == [300, 642, 60, 2239]
+    assert report["stats"]["labels"]["Customer"] == 60
+    assert [title for title, _ in report["examples"]][0].startswith("the most active customer")

@@ -102,10 +102,11 @@ def _run(
 
 @click.group()
 def ingest() -> None:
-    """Load catalogs, customers and purchases into the graph.
+    """Load catalogs, customers, purchases and product photos into the graph.
 
     Re-running the same file changes nothing. Bad rows are skipped and listed,
     with file, line and reason, in a rejects report; the exit code is then 8.
+    Photos that cannot be read are listed with the reason; the exit code is then 9.
     """
 
 

@@ -29,9 +29,24 @@ LABELS = frozenset(
         "SourceCategory",
         "Customer",
         "SchemaMigration",
+        "Image",
+        "Detection",
     }
 )
-REL_TYPES = frozenset({*FACT_TYPES, "SUBCATEGORY_OF", "SHADE_OF", "MAPS_TO", "SUB_BRAND_OF", "PURCHASED", "PREFERS"})
+REL_TYPES = frozenset(
+    {
+        *FACT_TYPES,
+        "SUBCATEGORY_OF",
+        "SHADE_OF",
+        "MAPS_TO",
+        "SUB_BRAND_OF",
+        "PURCHASED",
+        "PREFERS",
+        "HAS_DETECTION",
+        "OF_CATEGORY",
+        "DEPICTS",
+    }
+)
 
 
 def quote(identifier: str) -> str:

@@ -67,6 +67,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE FULLTEXT INDEX product_text IF NOT EXISTS FOR (p:Product) ON EACH [p.name, p.description]",
         ),
     ),
+    Migration(
+        3,
+        "vision: image and detection keys, vector indexes on their embeddings",
+        tuple(
+            f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{q.name(label)}) REQUIRE n.id IS UNIQUE"
+            for label in ("Image", "Detection")
+        )
+        + tuple(
+            # 1280: EfficientNet-Lite0's pooled features (vision.embed.EMBEDDING_DIM), L2-normalised.
+            f"CREATE VECTOR INDEX {label.lower()}_embedding IF NOT EXISTS FOR (n:{q.name(label)}) ON n.embedding "
+            "OPTIONS {indexConfig: {`vector.dimensions`: 1280, `vector.similarity_function`: 'cosine'}}"
+            for label in ("Image", "Detection")
+        )
+        # Vector indexes populate in the background; visual search needs them online.
+        + ("CALL db.awaitIndexes(300)",),
+    ),
 )
 
 

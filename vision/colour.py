@@ -10,8 +10,8 @@ al. 2005); ``delta_e`` says how close the match is (below ~5 is a close match).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,7 +44,9 @@ class ColourMatcher:
         self._labs = np.array([references[i] for i in self.ids], dtype=np.float64)
 
     @classmethod
-    def from_vocabulary(cls, vocab: Vocabulary | None = None, exclude: tuple[str, ...] = ("multi", "transparent")) -> "ColourMatcher":
+    def from_vocabulary(
+        cls, vocab: Vocabulary | None = None, exclude: tuple[str, ...] = ("multi", "transparent")
+    ) -> ColourMatcher:
         """References from the shipped colour vocabulary (the same values ``db init`` writes onto Colour nodes).
 
         ``multi`` and ``transparent`` are excluded: they are not colours a pixel cluster can have.
@@ -69,11 +71,14 @@ class ColourMatcher:
         lab = rgb2lab(pixels.reshape(-1, 1, 3).astype(np.float64) / 255.0).reshape(-1, 3)
         centre, share = _largest_cluster(lab, k=min(3, len(lab)), rng=rng)
         colour, delta = self.nearest(centre)
-        return ColourMatch(colour, (round(centre[0], 2), round(centre[1], 2), round(centre[2], 2)), round(delta, 2),
-                           round(share, 4))
+        return ColourMatch(
+            colour, (round(centre[0], 2), round(centre[1], 2), round(centre[2], 2)), round(delta, 2), round(share, 4)
+        )
 
 
-def _largest_cluster(points: NDArray[np.float64], k: int, rng: np.random.Generator) -> tuple[tuple[float, float, float], float]:
+def _largest_cluster(
+    points: NDArray[np.float64], k: int, rng: np.random.Generator
+) -> tuple[tuple[float, float, float], float]:
     """Lloyd's k-means: the centre of the most populous cluster and its share of the points."""
     centres = points[rng.choice(len(points), k, replace=False)]
     for _ in range(_KMEANS_ITERATIONS):

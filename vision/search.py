@@ -1,0 +1,146 @@
+"""Visual search: the catalog products that look like what a photo shows.
+
+The photo is loaded (:mod:`vision.images`), segmented (:mod:`vision.detector`), and every
+detection's masked crop embedded (:mod:`vision.embed`) exactly as ``ingest_images`` embeds catalog
+photos; each embedding is then looked up in the ``detection_embedding`` vector index by the named
+query ``cypher/visual_search.cypher``, which keeps the neighbours that belong to photos depicting a
+product and returns the best products with their brand, category and colour. A photo in which the
+detector finds nothing is searched as a whole, in the ``image_embedding`` index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from neo4j import Driver
+
+from graphstore.errors import InputError
+from graphstore.querylib import run_query
+
+from .detector import Detector
+from .embed import Embedder, masked_crop
+from .images import load_image
+from .ingest import colour_matcher
+
+QUERY = "visual_search"
+DETECTION_INDEX = "detection_embedding"
+IMAGE_INDEX = "image_embedding"
+
+
+@dataclass(frozen=True)
+class ProductMatch:
+    """A catalog product and how close its best photo (or detection in it) is; ``score`` = (1 + cos) / 2."""
+
+    product: str
+    name: str | None
+    brand: str | None
+    category: str | None
+    colour: str | None
+    score: float
+    image: str | None
+    detection: str | None
+
+
+@dataclass(frozen=True)
+class DetectionMatches:
+    """The products closest to one detection of the query photo.
+
+    ``index`` is None (and the other detection fields too) when the photo had no detection and
+    was searched as a whole.
+    """
+
+    index: int | None
+    class_name: str | None
+    category: str | None
+    confidence: float | None
+    box: tuple[float, float, float, float] | None
+    colour: str | None
+    matches: tuple[ProductMatch, ...]
+
+
+def similar_products(
+    driver: Driver,
+    image_path: Path,
+    k: int = 5,
+    model_path: Path | None = None,
+    candidates: int = 100,
+    database: str | None = None,
+) -> list[DetectionMatches]:
+    """The ``k`` closest catalog products for every object detected in the photo at ``image_path``.
+
+    Args:
+        driver: an open driver to a graph with ingested catalog photos (``ingest_images``).
+        image_path: the query photo.
+        k: products per detection (default 5).
+        model_path: YOLO segmentation weights; default ``vision/models/shopgraph-seg.pt``.
+        candidates: nearest index entries fetched per detection before keeping those of photos
+            that depict products (default 100); raise it if the graph holds many photos of no product.
+        database: the database to read.
+
+    Returns:
+        One entry per detection, most confident first; a single whole-photo entry if there is none.
+
+    Raises:
+        ValueError: ``k`` or ``candidates`` is not positive, or ``candidates`` < ``k``.
+        InputError: the photo cannot be loaded (the reason says why) or the weights cannot.
+        QueryError: the vector index is missing or the query fails.
+    """
+    if k <= 0 or candidates < k:
+        raise ValueError(f"need 0 < k <= candidates, got k={k}, candidates={candidates}")
+    photo = load_image(image_path)
+    if photo.pixels is None:
+        raise InputError(f"{image_path}: {photo.reason}")
+    detector = Detector.load(model_path)
+    embedder = Embedder.load()
+    detections = detector.detect([photo.pixels])[0]
+    if not detections:
+        whole = embedder.embed([photo.pixels])[0]
+        return [
+            DetectionMatches(
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                _search(driver, whole.tolist(), IMAGE_INDEX, k, candidates, database),
+            )
+        ]
+    matcher = colour_matcher(driver, database=database)
+    vectors = embedder.embed([masked_crop(photo.pixels, d.mask, d.box) for d in detections])
+    results = []
+    for detection, vector in zip(detections, vectors, strict=True):
+        colour = matcher.dominant(photo.pixels, detection.mask)
+        results.append(
+            DetectionMatches(
+                detection.index,
+                detection.class_name,
+                detection.category,
+                detection.confidence,
+                detection.box,
+                colour.colour if colour else None,
+                _search(driver, vector.tolist(), DETECTION_INDEX, k, candidates, database),
+            )
+        )
+    return results
+
+
+def _search(
+    driver: Driver, embedding: list[float], index: str, k: int, candidates: int, database: str | None
+) -> tuple[ProductMatch, ...]:
+    params = {"embedding": embedding, "index": index, "k": k, "candidates": candidates}
+    rows = run_query(driver, QUERY, params, database).rows
+    return tuple(
+        ProductMatch(
+            product=row["product"],
+            name=row["name"],
+            brand=row["brand"],
+            category=row["category"],
+            colour=row["colour"],
+            score=float(row["score"]),
+            image=row["image"],
+            detection=row["detection"],
+        )
+        for row in rows
+    )

@@ -7,25 +7,27 @@ free ports, stopped at the end, also on error):
 
 1. ``bench.scale_data`` writes the scaled catalog, customers and purchases under
    ``<out>/data`` (copies of real rows under new ids).
-2. On the empty database: the first ``--naive-products`` H&M articles one row per
-   transaction (``ingest_catalog(batch_size=1)``: the loader's own work function,
-   one ``execute_write`` per row), then slices of the same file with each batch
-   size of ``--sweep``, and one batch PROFILEd and rolled back. The database is
-   then wiped.
+2. On the empty database: warm-ups (a freshly started JVM compiles as it goes,
+   and the one-commit-per-row path warms up apart from the batched one), then the
+   first ``--naive-products`` H&M articles one row per transaction
+   (``ingest_catalog(batch_size=1)``: the loader's own work function, one
+   ``execute_write`` per row), then slices of the same file with each batch size
+   of ``--sweep``, and one batch PROFILEd and rolled back. The database is then
+   wiped.
 3. The batched loader (``--batch-size``) loads the whole catalog (H&M, then
    Myntra) and the customers.
-4. The first ``--naive-purchases`` purchases one row per transaction, the sweep
-   over purchase slices, one PROFILEd batch; then every purchase (and the
-   products and customers they created) is deleted again.
+4. A warm-up, then the first ``--naive-purchases`` purchases one row per
+   transaction, the sweep over purchase slices, one PROFILEd batch; then every
+   purchase (and the products and customers they created) is deleted again.
 5. The batched loader loads every purchase.
 
 Each load runs in a subprocess of its own, so its peak RSS
-(``ru_maxrss``) is the loader's alone; at every tenth of its input it samples its
+(``VmHWM``) is the loader's alone; at every tenth of its input it samples its
 RSS (does memory grow with the file?) and the CPU time used since the start by
 itself, by the server and by the whole machine (the machine is shared: what
 others use is time the benchmark did not get). The server's peak RSS is sampled
-from outside. Results go to ``<out>/ingest_scale.json``
-and, as Markdown, to ``<out>/ingest_scale.md`` and stdout.
+from outside. Results go to ``<out>/ingest_scale.json`` and, as Markdown, to
+``<out>/ingest_scale.md`` and stdout.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import socket
 import sys
@@ -42,7 +43,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from multiprocessing import get_context
@@ -72,7 +74,7 @@ from graphstore.schema import init_schema
 from graphstore.vocab import load_vocabulary
 from graphstore.writer import Batch, WriteSummary
 
-from .scale_data import ScaledFiles, head, scale
+from .scale_data import REAL_DATASETS, RealFiles, ScaledFiles, head, scale
 
 MIB = 1024 * 1024
 INGESTERS: dict[Kind, Callable[..., IngestReport]] = {
@@ -151,6 +153,18 @@ class _Meter:
         return Sample(rows, seconds, rss, loader, server_cpu, busy)
 
 
+def peak_rss_mib() -> float:
+    """The peak RSS of this process since its ``exec`` (``VmHWM`` of ``/proc/self/status``), in MiB.
+
+    Not ``ru_maxrss``: Linux carries that over an ``exec``, so a spawned child reports
+    at least the RSS its parent had when it forked.
+    """
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status: peak RSS needs Linux")
+
+
 def _cpu_s(process: psutil.Process) -> float:
     times = process.cpu_times()
     return times.user + times.system
@@ -178,6 +192,8 @@ class LoadResult:
     peak_rss_mib: float
     extra: dict[str, Any]
     server_cpu_seconds: float
+    other_cpu_cores: float
+    """CPU the rest of the machine used meanwhile, in cores (the benchmark's own parent process included)."""
     server_peak_rss_mib: float = 0.0
 
     @property
@@ -206,12 +222,14 @@ def load(spec: LoadSpec) -> LoadResult:
 
     def progress(rows: int) -> None:
         nonlocal next_mark
+        if rows < next_mark:
+            return
         while rows >= next_mark:
-            samples.append(meter.sample(rows))
-            last = samples[-1]
-            print(f"  {spec.name}: {rows:,}/{total:,} rows, {last.seconds:.0f} s, {rows / last.seconds:,.0f} rows/s, "
-                  f"RSS {last.rss_mib:.0f} MiB", file=sys.stderr, flush=True)
             next_mark = next(marks, total + 1)
+        last = meter.sample(rows)
+        samples.append(last)
+        print(f"  {spec.name}: {rows:,}/{total:,} rows, {last.seconds:.0f} s, {rows / last.seconds:,.0f} rows/s, "
+              f"RSS {last.rss_mib:.0f} MiB", file=sys.stderr, flush=True)
 
     driver = connect(spec.settings)
     try:
@@ -227,8 +245,9 @@ def load(spec: LoadSpec) -> LoadResult:
         write_seconds=w.seconds, wall_seconds=end.seconds,
         nodes_created=w.nodes_created, relationships_created=w.relationships_created,
         properties_set=w.properties_set, client_cpu_seconds=end.loader_cpu_s, server_cpu_seconds=end.server_cpu_s,
+        other_cpu_cores=round(max(end.machine_busy_s - end.loader_cpu_s - end.server_cpu_s, 0.0) / end.seconds, 2),
         rss_start_mib=start.rss_mib, samples=samples,
-        peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        peak_rss_mib=round(peak_rss_mib(), 1),
         extra=report.extra,
     )
 
@@ -400,49 +419,62 @@ def profile_purchases(driver: Driver, path: Path, rows: int) -> list[dict[str, A
 
 @dataclass
 class Slices:
-    """Files cut from the scaled input for the one-row-per-transaction runs, the sweep and the profiles."""
+    """Files cut from the scaled input: warm-ups, one-row-per-transaction runs, sweeps, profiles."""
 
-    warmup: Path
     naive_products: Path
     naive_purchases: Path
-    product_sweep: dict[int, Path] = field(default_factory=dict)
-    purchase_sweep: dict[int, Path] = field(default_factory=dict)
-    profile_products: Path | None = None
-    profile_purchases: Path | None = None
+    product_sweep: dict[int, Path]
+    purchase_sweep: dict[int, Path]
+    profile_products: Path
+    profile_purchases: Path
+    warmup_products: Path
+    warmup_naive_products: Path
+    warmup_naive_purchases: Path
+
+
+class _Cutter:
+    """Cuts consecutive, non-overlapping slices off one file, from its first data row on."""
+
+    def __init__(self, source: Path, folder: Path, available: int) -> None:
+        self._source = source
+        self._folder = folder
+        self._available = available
+        self._next = 0
+
+    def take(self, name: str, rows: int) -> Path:
+        """The next ``rows`` data rows, as ``<folder>/<stem>-<name>.csv``.
+
+        Raises:
+            SystemExit: the file has too few rows left.
+        """
+        if self._next + rows > self._available:
+            raise SystemExit(f"{self._source.name} has {self._available} rows, too few for the slices asked for: "
+                             "raise --products / --purchases or lower the slice sizes")
+        path = head(self._source, self._folder / f"{self._source.stem}-{name}.csv", rows, self._next)
+        self._next += rows
+        return path
 
 
 def cut_slices(files: ScaledFiles, folder: Path, args: argparse.Namespace) -> Slices:
-    """Consecutive, non-overlapping slices of the scaled articles and purchases.
+    """The slices of the scaled H&M articles and purchases; the measured one-row-per-transaction slices come first.
 
     Raises:
         SystemExit: the scaled files are too small for the slices asked for.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    product_rows = args.naive_products + len(args.sweep) * args.sweep_products + args.batch_size
-    # The warm-up rows come last, after every other slice.
-    purchase_rows_needed = args.naive_purchases + len(args.sweep) * args.sweep_purchases + args.batch_size
-    if product_rows + args.warmup > files.counts["hm_articles"] or purchase_rows_needed > files.counts["purchases"]:
-        raise SystemExit(f"slices need {product_rows + args.warmup} H&M articles and {purchase_rows_needed} purchases; "
-                         "raise --products / --purchases or lower the slice sizes")
-    slices = Slices(
-        warmup=head(files.articles, folder / "articles-warmup.csv", args.warmup, product_rows),
-        naive_products=head(files.articles, folder / f"articles-first{args.naive_products}.csv", args.naive_products),
-        naive_purchases=head(files.transactions, folder / f"transactions-first{args.naive_purchases}.csv",
-                             args.naive_purchases),
+    articles = _Cutter(files.articles, folder, files.counts["hm_articles"])
+    purchases = _Cutter(files.transactions, folder, files.counts["purchases"])
+    return Slices(
+        naive_products=articles.take("naive", args.naive_products),
+        naive_purchases=purchases.take("naive", args.naive_purchases),
+        product_sweep={size: articles.take(f"batch{size}", args.sweep_products) for size in args.sweep},
+        purchase_sweep={size: purchases.take(f"batch{size}", args.sweep_purchases) for size in args.sweep},
+        profile_products=articles.take("profile", args.batch_size),
+        profile_purchases=purchases.take("profile", args.batch_size),
+        warmup_products=articles.take("warmup", args.warmup_products),
+        warmup_naive_products=articles.take("warmup-naive", args.warmup_naive_products),
+        warmup_naive_purchases=purchases.take("warmup-naive", args.warmup_naive_purchases),
     )
-    skip = args.naive_products
-    for size in args.sweep:
-        slices.product_sweep[size] = head(files.articles, folder / f"articles-batch{size}.csv",
-                                          args.sweep_products, skip)
-        skip += args.sweep_products
-    slices.profile_products = head(files.articles, folder / "articles-profile.csv", args.batch_size, skip)
-    skip = args.naive_purchases
-    for size in args.sweep:
-        slices.purchase_sweep[size] = head(files.transactions, folder / f"transactions-batch{size}.csv",
-                                           args.sweep_purchases, skip)
-        skip += args.sweep_purchases
-    slices.profile_purchases = head(files.transactions, folder / "transactions-profile.csv", args.batch_size, skip)
-    return slices
 
 
 def server_info(driver: Driver, settings: Settings) -> dict[str, Any]:
@@ -472,7 +504,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     load_before = os.getloadavg()
     print(f"generating {args.products:,} products and {args.purchases:,} purchases under {out / 'data'}",
           file=sys.stderr, flush=True)
-    files = scale(out / "data", args.products, args.purchases, args.seed)
+    files = scale(out / "data", args.products, args.purchases, args.seed, RealFiles.under(args.datasets))
     generation_s = time.perf_counter() - started
     slices = cut_slices(files, out / "data" / "slices", args)
 
@@ -480,29 +512,37 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     server.stop(settings)
     shutil.rmtree(settings.home, ignore_errors=True)
     server.install(settings)
-    status = server.start(settings, timeout_s=300)
-    print(f"Neo4j for the benchmark: {status.message}, {settings.bolt_uri}", file=sys.stderr, flush=True)
-    server_pid = cast(int, status.pid)
-    monitor = ServerMonitor(server_pid)
-    monitor.start()
-    driver = connect(settings)
     loads: dict[str, LoadResult] = {}
     sweep: list[LoadResult] = []
-    try:
+    warmups: list[LoadResult] = []
+    with ExitStack() as cleanup:
+        # Unwinds in reverse: driver closed, sampling stopped, server stopped, also on error.
+        cleanup.callback(server.stop, settings)
+        status = server.start(settings, timeout_s=300)
+        print(f"Neo4j for the benchmark: {status.message}, {settings.bolt_uri}", file=sys.stderr, flush=True)
+        server_pid = cast(int, status.pid)
+        monitor = ServerMonitor(server_pid)
+        monitor.start()
+        cleanup.callback(monitor.stop)
+        driver = connect(settings)
+        cleanup.callback(driver.close)
         init_schema(driver)
         result: dict[str, Any] = {"server": server_info(driver, settings)}
 
         def spec(name: str, kind: Kind, path: Path, batch_size: int) -> LoadSpec:
             return LoadSpec(name, kind, path, batch_size, settings, server_pid)
 
-        # A freshly started JVM plans queries and compiles code: warm it before measuring anything.
-        result["warmup"] = _as_dict(run_load(spec("warm-up, one row per transaction", "catalog", slices.warmup, 1),
-                                             monitor))
+        # A freshly started JVM plans queries and compiles code as they run, and the one-row-per-transaction
+        # path (a commit per row) warms up separately: warm up each path before it is measured.
+        warmups.append(run_load(spec("warm-up: products, batched", "catalog", slices.warmup_products,
+                                     args.batch_size), monitor))
+        warmups.append(run_load(spec("warm-up: products, one row per transaction", "catalog",
+                                     slices.warmup_naive_products, 1), monitor))
         loads["naive_products"] = run_load(spec("H&M products, one row per transaction", "catalog",
                                                 slices.naive_products, 1), monitor)
         for size, path in slices.product_sweep.items():
             sweep.append(run_load(spec(f"H&M products, batch {size}", "catalog", path, size), monitor))
-        product_profile = profile_products(driver, cast(Path, slices.profile_products), args.batch_size)
+        product_profile = profile_products(driver, slices.profile_products, args.batch_size)
         run_auto_commit(driver, WIPE)
         init_schema(driver)
 
@@ -510,20 +550,18 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         loads["myntra"] = run_load(spec("Myntra products (styles.csv)", "catalog", files.styles, args.batch_size),
                                    monitor)
         loads["customers"] = run_load(spec("customers", "customers", files.customers, args.batch_size), monitor)
+        warmups.append(run_load(spec("warm-up: purchases, one row per transaction", "purchases",
+                                     slices.warmup_naive_purchases, 1), monitor))
         loads["naive_purchases"] = run_load(spec("purchases, one row per transaction", "purchases",
                                                  slices.naive_purchases, 1), monitor)
         for size, path in slices.purchase_sweep.items():
             sweep.append(run_load(spec(f"purchases, batch {size}", "purchases", path, size), monitor))
-        purchase_profile = profile_purchases(driver, cast(Path, slices.profile_purchases), args.batch_size)
+        purchase_profile = profile_purchases(driver, slices.profile_purchases, args.batch_size)
         run_auto_commit(driver, *RESET_PURCHASES)
         loads["purchases"] = run_load(spec("purchases (transactions.csv)", "purchases", files.transactions,
                                            args.batch_size), monitor)
         records, _, _ = driver.execute_query(GRAPH_COUNTS)
         result["graph"] = dict(records[0])
-    finally:
-        driver.close()
-        monitor.stop()
-        server.stop(settings)
     result.update({
         "command": "python -m bench.ingest_scale " + " ".join(sys.argv[1:]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -535,6 +573,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         "total_seconds": round(time.perf_counter() - started, 1),
         "loads": {key: _as_dict(r) for key, r in loads.items()},
         "sweep": [_as_dict(r) for r in sweep],
+        "warmups": [_as_dict(r) for r in warmups],
         "ratios": ratios(loads, sweep, args.batch_size),
         "profiles": {"products": product_profile, "purchases": purchase_profile},
     })
@@ -595,7 +634,7 @@ def _tenths(load: dict[str, Any]) -> list[str]:
     for sample in load["samples"]:
         d = {key: sample[key] - before[key] for key in before}
         thousands = d["rows"] / 1000
-        others = d["machine_busy_s"] - d["loader_cpu_s"] - d["server_cpu_s"]
+        others = max(d["machine_busy_s"] - d["loader_cpu_s"] - d["server_cpu_s"], 0.0)
         rows.append([_n(sample["rows"]), _n(d["rows"] / d["seconds"]) if d["seconds"] else "",
                      f"{1000 * d['loader_cpu_s'] / thousands:.0f}", f"{1000 * d['server_cpu_s'] / thousands:.0f}",
                      f"{others / d['seconds']:.2f}" if d["seconds"] else "", f"{sample['rss_mib']:.0f}"])
@@ -628,9 +667,10 @@ def markdown(result: dict[str, Any]) -> str:
     for r in loads.values():
         rows.append([r["name"], _n(r["rows"]), r["batch_size"], f"{r['write_seconds']:.1f}", _n(r["rows_per_s"]),
                      _n(r["nodes_per_s"]), _n(r["relationships_per_s"]), f"{r['client_cpu_seconds']:.0f}",
-                     f"{r['server_cpu_seconds']:.0f}", f"{r['peak_rss_mib']:.0f}", f"{r['server_peak_rss_mib']:.0f}"])
+                     f"{r['server_cpu_seconds']:.0f}", f"{r['other_cpu_cores']:.2f}", f"{r['peak_rss_mib']:.0f}",
+                     f"{r['server_peak_rss_mib']:.0f}"])
     lines += _table(["load", "rows", "batch", "s", "rows/s", "nodes/s", "rels/s", "loader CPU s", "server CPU s",
-                     "loader peak RSS MiB", "server peak RSS MiB"], rows)
+                     "others' CPU (cores)", "loader peak RSS MiB", "server peak RSS MiB"], rows)
     lines += ["", "### Batched ÷ one row per transaction", ""]
     rows = []
     for kind, r in result["ratios"].items():
@@ -647,9 +687,14 @@ def markdown(result: dict[str, Any]) -> str:
     lines += _table(["load", "rows", "batch", "peak RSS MiB"],
                     [[r["name"], _n(r["rows"]), r["batch_size"], f"{r['peak_rss_mib']:.0f}"] for r in by_size])
     lines += ["", "### Batch size (slices of the same files, loaded one after another)", ""]
-    lines += _table(["load", "rows", "s", "rows/s", "loader CPU s", "server CPU s"],
+    lines += _table(["load", "rows", "s", "rows/s", "loader CPU s", "server CPU s", "others' CPU (cores)"],
                     [[r["name"], _n(r["rows"]), f"{r['write_seconds']:.1f}", _n(r["rows_per_s"]),
-                      f"{r['client_cpu_seconds']:.0f}", f"{r['server_cpu_seconds']:.0f}"] for r in result["sweep"]])
+                      f"{r['client_cpu_seconds']:.1f}", f"{r['server_cpu_seconds']:.1f}", f"{r['other_cpu_cores']:.2f}"]
+                     for r in result["sweep"]])
+    lines += ["", "Warm-ups before the measured runs (the JVM compiles as it goes):", ""]
+    lines += _table(["load", "rows", "s", "rows/s"],
+                    [[r["name"], _n(r["rows"]), f"{r['write_seconds']:.1f}", _n(r["rows_per_s"])]
+                     for r in result["warmups"]])
     lines += ["", f"### Server work per query (one batch of {result['batch_size']} rows, PROFILEd, rolled back)", ""]
     rows = []
     for kind, profiles in result["profiles"].items():
@@ -670,9 +715,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest_scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=100_000, help="H&M + Myntra products to generate")
     parser.add_argument("--purchases", type=int, default=1_000_000, help="purchases to generate")
+    parser.add_argument("--datasets", type=Path, default=REAL_DATASETS,
+                        help="folder with hm/ and myntra/ of the real files to copy")
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="folder for data, server and results")
     parser.add_argument("--batch-size", type=int, default=2000, help="rows per transaction of the batched loads")
-    parser.add_argument("--warmup", type=int, default=300, help="products loaded, unmeasured, to warm the server up")
+    parser.add_argument("--warmup-products", type=int, default=10_000,
+                        help="products loaded in batches, unmeasured, to warm the server up")
+    parser.add_argument("--warmup-naive-products", type=int, default=1000,
+                        help="products loaded one row per transaction, unmeasured, before the measured ones")
+    parser.add_argument("--warmup-naive-purchases", type=int, default=5000,
+                        help="purchases loaded one row per transaction, unmeasured, before the measured ones")
     parser.add_argument("--naive-products", type=int, default=2000, help="products loaded one row per transaction")
     parser.add_argument("--naive-purchases", type=int, default=10_000, help="purchases loaded one row per transaction")
     parser.add_argument("--sweep", type=lambda text: [int(x) for x in text.split(",")], default=[1000, 2000, 5000],

@@ -32,7 +32,8 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REAL_DATASETS = Path("/work/shared/datasets")
+REAL_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+"""``../shared/datasets`` beside the repository, as the tests and other benchmarks expect it."""
 _MAX_COPIES = 8999  # four-digit copy prefixes 0001..8999 for catalog ids, 9000+ for missing articles
 _MISSING_PREFIX = 9000
 
@@ -95,6 +96,8 @@ def hm_copy_id(copy: int, index: int) -> str:
 
 def missing_copy_id(copy: int, index: int) -> str:
     """The 10-digit id of copy ``copy`` of the ``index``-th distinct article missing from the catalog."""
+    if _MISSING_PREFIX + copy > 9999 or index >= 1_000_000:
+        raise ValueError(f"copy {copy} of missing article {index} does not fit a 10-digit article id")
     return f"{_MISSING_PREFIX + copy:04d}{index:06d}"
 
 

@@ -181,7 +181,7 @@ def _product_batch(batch: Batch[ProductRecord]) -> None:
     for rel, rows in facts.items():
         if rows:
             batch.run(q.FACT_QUERIES[rel], rows=rows)
-    batch.run(q.DELETE_STALE_FACTS, rows=products, types=list(FACT_TYPES))
+    batch.run(q.DELETE_STALE_FACTS, rows=products)
 
 
 def _asserted(rel: str, target: str, rule: str) -> MergedFact:

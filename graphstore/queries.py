@@ -133,11 +133,12 @@ SET r.rule = row.rule, r.rules = row.rules, r.confidence = row.confidence, r.sou
     for rel, label in FACT_TYPES.items()
 }
 
-# Facts this source asserted earlier that the current input no longer asserts.
-DELETE_STALE_FACTS = """
+# Facts this source asserted earlier that the current input no longer asserts. The type
+# list keeps the expansion off a product's purchases, which can be many.
+DELETE_STALE_FACTS = f"""
 UNWIND $rows AS row
-MATCH (p:Product {id: row.id})-[r]->(t)
-WHERE type(r) IN $types AND r.source = row.sourceFile AND NOT (type(r) + '|' + t.id) IN row.factKeys
+MATCH (p:Product {{id: row.id}})-[r:{"|".join(name(rel) for rel in FACT_TYPES)}]->(t)
+WHERE r.source = row.sourceFile AND NOT (type(r) + '|' + t.id) IN row.factKeys
 DELETE r
 """
 

@@ -83,6 +83,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         # Vector indexes populate in the background; visual search needs them online.
         + ("CALL db.awaitIndexes(300)",),
     ),
+    Migration(
+        4,
+        "purchase source index: ingestion's coverage report reads one file's purchases, not all",
+        ("CREATE INDEX purchased_source IF NOT EXISTS FOR ()-[r:PURCHASED]-() ON (r.source)",),
+    ),
 )
 
 

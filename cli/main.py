@@ -8,7 +8,7 @@ import click
 
 from graphstore.errors import ShopgraphError
 
-from . import db_cmds, demo_cmd, ingest_cmds, neo4j_cmds, query_cmds, vision_graph_cmds
+from . import db_cmds, demo_cmd, ingest_cmds, neo4j_cmds, query_cmds, vision_cmds, vision_graph_cmds
 from .render import err_console
 
 
@@ -48,6 +48,7 @@ cli.add_command(query_cmds.reason)
 cli.add_command(demo_cmd.demo)
 ingest_cmds.ingest.add_command(vision_graph_cmds.images)
 cli.add_command(vision_graph_cmds.similar)
+cli.add_command(vision_cmds.vision)
 
 
 def main() -> None:

@@ -1,0 +1,438 @@
+"""Vision benchmark: photos into the graph against a bare Ultralytics ``predict`` loop, same files, same run.
+
+    python -m bench.vision_pipeline --images 200 --out bench/out/vision
+
+Steps, all in one command against a fresh Neo4j of its own (home under ``--out``,
+free ports, stopped at the end, also on error; as ``bench.ingest_scale`` does it):
+
+1. A fixed-seed sample of ``--images`` real catalog photos, half from
+   ``<datasets>/myntra/images`` and half from ``<datasets>/hm/images``, shuffled together,
+   referenced where they are (their paths tell ``ingest_images`` which product each shows),
+   and ``--warmup`` other photos for the warm-ups. Every file is read once beforehand, so
+   no phase pays for a cold disk cache.
+2. ``init_schema``, then the real H&M ``articles.csv`` and Myntra ``styles.csv`` loaded
+   with ``ingest_catalog``, so the photos get their ``DEPICTS`` links as in real use.
+3. For each batch size of ``--batch-sizes``, each phase in a fresh subprocess (its peak RSS
+   is ``VmHWM``, its own alone):
+
+   * **bare**: ``YOLO(weights).predict(paths, imgsz, batch, conf, iou, stream=True,
+     verbose=False)``: Ultralytics reading the files and batching them itself, at the
+     size the model was trained at (what ``Detector`` uses), after a warm-up on the
+     warm-up photos;
+   * **bare + retina masks**: the same with ``retina_masks=True``, as ``Detector`` calls
+     it (masks at each photo's own resolution): the part of the pipeline's detect stage
+     that is Ultralytics' own work;
+   * **pipeline**: ``vision.ingest.ingest_images(driver, paths, model_path=weights,
+     batch_size=b)`` into the graph: load, detect + segment, colour, embed (the whole
+     photo and each detection's masked crop), write, link. A warm-up call on the
+     warm-up photos first, whose Image and Detection nodes are then deleted, as are
+     those of the previous batch size before it.
+
+Rates are photos per second over the whole call (the pipeline's includes loading its
+models, which the report shows apart as "setup": ``report.seconds`` minus its stages).
+The ratio is pipeline ÷ bare. Results go to ``<out>/vision_pipeline.json`` and, as
+Markdown, to ``<out>/vision_pipeline.md`` and stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from graphstore import server
+from graphstore.config import Settings
+from graphstore.connection import connect
+from graphstore.ingest import ingest_catalog
+from graphstore.schema import init_schema
+
+from .ingest_scale import (
+    MIB,
+    ServerMonitor,
+    _Meter,
+    _table,
+    bench_settings,
+    free_port,
+    machine_info,
+    peak_rss_mib,
+    run_auto_commit,
+    server_info,
+)
+from .scale_data import REAL_DATASETS, RealFiles
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WEIGHTS = ROOT / "vision" / "models" / "shopgraph-seg.pt"
+CONF, IOU = 0.25, 0.7  # Detector's defaults, which ingest_images uses
+SOURCES = ("myntra", "hm")
+STAGES = ("load", "detect", "colour", "embed", "write", "link", "setup")
+CLEAR_IMAGES = "MATCH (n) WHERE n:Image OR n:Detection CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS"
+GRAPH_CHECKS = """
+CALL () { MATCH (i:Image) RETURN count(i) AS images }
+CALL () { MATCH (d:Detection) RETURN count(d) AS detections }
+CALL () { MATCH (:Image)-[r:DEPICTS]->(:Product) RETURN count(r) AS depicts }
+CALL () { MATCH (i:Image) WHERE i.detectionCount IS NOT NULL RETURN count(i) AS withDetectionCount }
+CALL () { MATCH (i:Image) WHERE i.detections IS NOT NULL RETURN count(i) AS withDetections }
+CALL () { MATCH (d:Detection) WHERE d.embedding IS NOT NULL RETURN count(d) AS detectionEmbeddings }
+RETURN images, detections, depicts, withDetectionCount, withDetections, detectionEmbeddings
+"""
+Kind = Literal["bare", "bare-retina", "pipeline"]
+KIND_NAMES: dict[str, str] = {
+    "bare": "bare predict",
+    "bare-retina": "bare predict, retina masks",
+    "pipeline": "ingest_images",
+}
+
+
+# --- the photos -------------------------------------------------------------------------
+
+
+def sample_photos(datasets: Path, images: int, warmup: int, seed: int) -> tuple[list[Path], list[Path]]:
+    """``images`` photos to measure and ``warmup`` others, half from each source, shuffled.
+
+    Raises:
+        SystemExit: a source folder has too few photos.
+    """
+    rng = random.Random(seed)
+    measured: list[Path] = []
+    warm: list[Path] = []
+    for i, source in enumerate(SOURCES):
+        pool = sorted((datasets / source / "images").rglob("*.jpg"))
+        n, w = (images + 1 - i) // 2, (warmup + 1 - i) // 2  # the first source takes the odd one
+        if n + w > len(pool):
+            raise SystemExit(f"{datasets / source / 'images'} has {len(pool)} photos, fewer than {n + w} asked for")
+        picked = rng.sample(pool, n + w)
+        measured += picked[:n]
+        warm += picked[n:]
+    rng.shuffle(measured)
+    rng.shuffle(warm)
+    return measured, warm
+
+
+# --- one phase, in a subprocess ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    """One measured phase: which kind, over which photos, at which batch size."""
+
+    kind: Kind
+    photos: tuple[str, ...]
+    warmup: tuple[str, ...]
+    weights: Path
+    batch_size: int
+    settings: Settings
+    server_pid: int
+
+
+@dataclass
+class PhaseResult:
+    """What one phase did and cost. Times in seconds, memory in MiB."""
+
+    kind: str
+    batch_size: int
+    images: int
+    seconds: float
+    detections: int
+    imgsz: int
+    stages: dict[str, float]
+    cpu_seconds: float
+    server_cpu_seconds: float
+    other_cpu_cores: float
+    rss_start_mib: float
+    rss_ready_mib: float
+    peak_rss_mib: float
+    torch_threads: int
+    extra: dict[str, Any] = field(default_factory=dict)
+    server_peak_rss_mib: float = 0.0
+
+    @property
+    def images_per_s(self) -> float:
+        return self.images / self.seconds if self.seconds else 0.0
+
+
+def phase(spec: PhaseSpec) -> PhaseResult:
+    """Run one phase (see the module docstring); runs in a fresh subprocess."""
+    meter = _Meter(spec.server_pid)
+    start = meter.sample(0)
+    run = _pipeline if spec.kind == "pipeline" else _bare
+    images, detections, imgsz, stages, extra, ready_rss = run(spec, meter)
+    end = meter.sample(images)
+    import torch  # loaded by now
+
+    return PhaseResult(
+        kind=spec.kind, batch_size=spec.batch_size, images=images, seconds=end.seconds, detections=detections,
+        imgsz=imgsz, stages=stages, cpu_seconds=end.loader_cpu_s, server_cpu_seconds=end.server_cpu_s,
+        other_cpu_cores=round(max(end.machine_busy_s - end.loader_cpu_s - end.server_cpu_s, 0.0) / end.seconds, 2),
+        rss_start_mib=start.rss_mib, rss_ready_mib=ready_rss, peak_rss_mib=round(peak_rss_mib(), 1),
+        torch_threads=torch.get_num_threads(), extra=extra,
+    )
+
+
+def _rss_mib() -> float:
+    import psutil
+
+    return round(psutil.Process().memory_info().rss / MIB, 1)
+
+
+def _trained_imgsz(weights: Path) -> int:
+    """The inference size ``Detector`` uses when not told: the size the model was trained at (else 640)."""
+    from vision.ultralytics_env import configure_ultralytics
+
+    configure_ultralytics()
+    from ultralytics import YOLO
+
+    return int(YOLO(str(weights), task="segment").overrides.get("imgsz", 640))
+
+
+def _bare(spec: PhaseSpec, meter: _Meter) -> tuple[int, int, int, dict[str, float], dict[str, Any], float]:
+    """Ultralytics alone: ``predict`` over the paths, its own loading and batching, results consumed as they come."""
+    from vision.ultralytics_env import configure_ultralytics, ultralytics_logging
+
+    configure_ultralytics()
+    from ultralytics import YOLO
+
+    with ultralytics_logging():
+        model = YOLO(str(spec.weights), task="segment")
+        imgsz = _trained_imgsz(spec.weights)
+        options: dict[str, Any] = {"imgsz": imgsz, "batch": spec.batch_size, "conf": CONF, "iou": IOU,
+                                   "stream": True, "verbose": False}
+        if spec.kind == "bare-retina":
+            options.update(retina_masks=True, rect=False)
+
+        def detections(paths: tuple[str, ...]) -> tuple[int, int, float]:
+            count, images, predict_s = 0, 0, 0.0
+            for result in model.predict(list(paths), **options):
+                images += 1
+                count += len(result.boxes) if result.boxes is not None else 0
+                predict_s += sum(result.speed.values()) / 1000  # ms per image: preprocess, inference, postprocess
+            return images, count, predict_s
+
+        detections(spec.warmup)
+        ready = _rss_mib()
+        meter.restart()
+        images, count, predict_s = detections(spec.photos)
+    return images, count, imgsz, {}, {"ultralytics_speed_s": round(predict_s, 3)}, ready
+
+
+def _pipeline(spec: PhaseSpec, meter: _Meter) -> tuple[int, int, int, dict[str, float], dict[str, Any], float]:
+    """``ingest_images`` into the benchmark's graph, after a warm-up call whose nodes are deleted again."""
+    from vision.ingest import ingest_images
+
+    driver = connect(spec.settings)
+    try:
+        run_auto_commit(driver, CLEAR_IMAGES)
+        ingest_images(driver, spec.warmup, model_path=spec.weights, batch_size=spec.batch_size)
+        run_auto_commit(driver, CLEAR_IMAGES)
+        ready = _rss_mib()
+        meter.restart()
+        report = ingest_images(driver, spec.photos, model_path=spec.weights, batch_size=spec.batch_size)
+    finally:
+        driver.close()
+    stages = {stage: round(report.timings.get(stage, 0.0), 3) for stage in STAGES if stage != "setup"}
+    stages["setup"] = round(report.seconds - sum(report.timings.values()), 3)
+    w = report.write
+    extra = {
+        "report_seconds": round(report.seconds, 3), "ok": report.ok, "skipped": report.skipped,
+        "failed": [(f.path, f.reason) for f in report.failed], "depicted": report.depicted,
+        "images_without_detections": report.images_without_detections, "model_version": report.model_version,
+        "embedding_model": report.embedding_model, "embeddings": report.ok + report.detections_written,
+        "write": {"batches": w.batches, "nodes_created": w.nodes_created,
+                  "relationships_created": w.relationships_created, "properties_set": w.properties_set},
+    }
+    return report.files_seen, report.detections_written, _trained_imgsz(spec.weights), stages, extra, ready
+
+
+def run_phase(spec: PhaseSpec, monitor: ServerMonitor) -> PhaseResult:
+    """``phase(spec)`` in a new subprocess, with the server's peak RSS meanwhile."""
+    print(f"{KIND_NAMES[spec.kind]}, batch {spec.batch_size}: {len(spec.photos)} photos", file=sys.stderr, flush=True)
+    monitor.reset()
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        result = pool.submit(phase, spec).result()
+    result.server_peak_rss_mib = monitor.peak_mib
+    print(f"  done: {result.images} photos in {result.seconds:.1f} s = {result.images_per_s:.1f}/s, "
+          f"{result.detections} detections, peak RSS {result.peak_rss_mib:.0f} MiB", file=sys.stderr, flush=True)
+    return result
+
+
+# --- the benchmark ----------------------------------------------------------------------
+
+
+def benchmark(args: argparse.Namespace) -> dict[str, Any]:
+    """Sample the photos, start a server, load the catalogs, run every phase; return the results."""
+    out: Path = args.out.resolve()
+    started = time.perf_counter()
+    weights: Path = args.weights.resolve()
+    if not weights.is_file():
+        raise SystemExit(f"no weights at {weights}: pass --weights")
+    photos, warmup = sample_photos(args.datasets, args.images, args.warmup, args.seed)
+    for path in (*photos, *warmup):
+        path.read_bytes()  # into the page cache, so that no phase reads from a cold disk
+    real = RealFiles.under(args.datasets)
+
+    settings = bench_settings(out / "home", args.bolt_port or free_port(), args.http_port or free_port())
+    server.stop(settings)
+    shutil.rmtree(settings.home, ignore_errors=True)
+    server.install(settings)
+    phases: list[PhaseResult] = []
+    with ExitStack() as cleanup:
+        # Unwinds in reverse: driver closed, sampling stopped, server stopped, also on error.
+        cleanup.callback(server.stop, settings)
+        status = server.start(settings, timeout_s=300)
+        print(f"Neo4j for the benchmark: {status.message}, {settings.bolt_uri}", file=sys.stderr, flush=True)
+        server_pid = cast(int, status.pid)
+        monitor = ServerMonitor(server_pid)
+        monitor.start()
+        cleanup.callback(monitor.stop)
+        driver = connect(settings)
+        cleanup.callback(driver.close)
+        init_schema(driver)
+        result: dict[str, Any] = {"server": server_info(driver, settings)}
+        catalogs = {}
+        for name, path in (("hm", real.articles), ("myntra", real.styles)):
+            report = ingest_catalog(driver, path, rejects_path=out / f"rejects-{name}.csv")
+            catalogs[name] = {"file": str(path), "loaded": report.loaded, "seconds": round(report.write.seconds, 1)}
+            print(f"catalog {path}: {report.loaded:,} products", file=sys.stderr, flush=True)
+
+        for batch_size in args.batch_sizes:
+            for kind in args.phases:
+                spec = PhaseSpec(cast(Kind, kind), tuple(map(str, photos)), tuple(map(str, warmup)), weights,
+                                 batch_size, settings, server_pid)
+                phases.append(run_phase(spec, monitor))
+        records, _, _ = driver.execute_query(GRAPH_CHECKS)
+        result["graph"] = dict(records[0])
+    result.update({
+        "command": "python -m bench.vision_pipeline " + " ".join(sys.argv[1:]),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "weights": str(weights),
+        "photos": {source: sum(1 for p in photos if f"/{source}/" in str(p)) for source in SOURCES},
+        "warmup_photos": len(warmup),
+        "seed": args.seed,
+        "catalogs": catalogs,
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "phases": [{**asdict(p), "images_per_s": round(p.images_per_s, 2)} for p in phases],
+        "ratios": ratios(phases),
+    })
+    return result
+
+
+def ratios(phases: list[PhaseResult]) -> dict[str, dict[str, float]]:
+    """Per batch size: pipeline photos/s ÷ bare photos/s (and ÷ bare with retina masks)."""
+    out: dict[str, dict[str, float]] = {}
+    for batch_size in sorted({p.batch_size for p in phases}):
+        rate = {p.kind: p.images_per_s for p in phases if p.batch_size == batch_size}
+        if "pipeline" in rate:
+            out[str(batch_size)] = {f"pipeline/{kind}": round(rate["pipeline"] / rate[kind], 3)
+                                    for kind in ("bare", "bare-retina") if rate.get(kind)}
+    return out
+
+
+# --- the report -------------------------------------------------------------------------
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The results as Markdown tables, for docs/benchmarks.md."""
+    m, s, phases = result["machine"], result["server"], result["phases"]
+    first = next((p for p in phases if p["kind"] == "pipeline"), phases[0])
+    lines = [
+        f"Command: `{result['command']}`  ",
+        f"Date: {result['date']}; machine: {m['cpus']} CPUs, {m['memory_gib']} GiB RAM, load average (1/5/15 min) "
+        f"{'/'.join(f'{x:.1f}' for x in m['load_average'])} at the end; Python {m['python']}; "
+        f"Neo4j {s['components'].get('Neo4j Kernel', '?')}; torch threads {first['torch_threads']}.  ",
+        f"Model: `{Path(result['weights']).name}` ({first['extra'].get('model_version', '?')}), imgsz "
+        f"{first['imgsz']}, conf {CONF}, iou {IOU}; embeddings {first['extra'].get('embedding_model', '?')}.  ",
+        f"Photos: {result['photos']['myntra']} Myntra (224×224) + {result['photos']['hm']} H&M (360×540), "
+        f"seed {result['seed']}; {result['warmup_photos']} others for the warm-ups; whole run "
+        f"{result['total_seconds'] / 60:.1f} min.",
+        "",
+    ]
+    rows = []
+    for p in phases:
+        ratio = ""
+        if p["kind"] == "pipeline":
+            r = result["ratios"].get(str(p["batch_size"]), {})
+            ratio = f"**{r.get('pipeline/bare', 0):.2f}**" + (f" ({r['pipeline/bare-retina']:.2f})"
+                                                              if "pipeline/bare-retina" in r else "")
+        rows.append([KIND_NAMES[p["kind"]], p["batch_size"], p["images"], p["detections"], f"{p['seconds']:.1f}",
+                     f"{p['images_per_s']:.1f}", ratio, f"{p['cpu_seconds']:.1f}", f"{p['server_cpu_seconds']:.1f}",
+                     f"{p['other_cpu_cores']:.2f}", f"{p['rss_ready_mib']:.0f}", f"{p['peak_rss_mib']:.0f}"])
+    lines += _table(["phase", "batch", "photos", "detections", "s", "photos/s",
+                     "pipeline ÷ bare (÷ bare retina)", "CPU s", "server CPU s", "others' CPU (cores)",
+                     "RSS ready MiB", "peak RSS MiB"], rows)
+    lines += ["", "Stages of `ingest_images` (seconds, from `ImageIngestReport.timings`; setup is the rest of "
+                  "`report.seconds`: loading both models, the colour references, the per-batch skip query):", ""]
+    rows = []
+    for p in phases:
+        if p["kind"] != "pipeline":
+            continue
+        total = sum(p["stages"].values())
+        per_image = 1000 * total / p["images"]
+        rows.append([p["batch_size"], *(f"{p['stages'][s]:.2f} ({100 * p['stages'][s] / total:.0f}%)"
+                                        for s in STAGES), f"{total:.2f}", f"{per_image:.0f}",
+                     p["extra"]["embeddings"], p["extra"]["depicted"]])
+    lines += _table(["batch", *STAGES, "total", "ms / photo", "embeddings", "photos linked to products"], rows)
+    g = result["graph"]
+    lines += ["", f"Graph at the end: {g['images']} Image nodes, {g['detections']} Detection nodes "
+                  f"({g['detectionEmbeddings']} with embeddings), {g['depicts']} DEPICTS; Image nodes with "
+                  f"`detectionCount`: {g['withDetectionCount']}, with `detections`: {g['withDetections']}."]
+    return "\n".join(lines) + "\n"
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",")]
+
+
+def _kinds(text: str) -> list[str]:
+    kinds = text.split(",")
+    unknown = sorted(set(kinds) - set(KIND_NAMES))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown phases {unknown}; choose from {sorted(KIND_NAMES)}")
+    return kinds
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.vision_pipeline", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", type=int, default=200, help="photos measured, half Myntra and half H&M")
+    parser.add_argument("--warmup", type=int, default=32, help="other photos for the warm-ups")
+    parser.add_argument("--batch-sizes", type=_ints, default=[8, 16, 32],
+                        help="batch sizes (detector batch = write transaction), comma-separated")
+    parser.add_argument("--phases", type=_kinds, default=list(KIND_NAMES),
+                        help=f"phases per batch size, in order, comma-separated ({','.join(KIND_NAMES)})")
+    parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="YOLO segmentation weights")
+    parser.add_argument("--datasets", type=Path, default=REAL_DATASETS,
+                        help="folder with myntra/ and hm/ (images/ and the catalog files)")
+    parser.add_argument("--out", type=Path, default=Path("bench/out/vision"), help="folder for server and results")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the photo sample")
+    parser.add_argument("--bolt-port", type=int, default=0, help="Bolt port of the benchmark server (0: a free one)")
+    parser.add_argument("--http-port", type=int, default=0, help="HTTP port of the benchmark server (0: a free one)")
+    args = parser.parse_args(argv)
+    if args.images <= 0 or args.warmup <= 0 or min(args.batch_sizes) <= 0:
+        parser.error(f"--images, --warmup and --batch-sizes must be positive, got {args.images}, {args.warmup}, "
+                     f"{args.batch_sizes}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark; write ``vision_pipeline.json`` and ``.md`` under ``--out``; print the Markdown."""
+    args = parse_args(argv)
+    result = benchmark(args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "vision_pipeline.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    report = markdown(result)
+    (args.out / "vision_pipeline.md").write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

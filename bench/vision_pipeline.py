@@ -15,10 +15,12 @@ free ports, stopped at the end, also on error; as ``bench.ingest_scale`` does it
 3. For each batch size of ``--batch-sizes``, each phase in a fresh subprocess (its peak RSS
    is ``VmHWM``, its own alone):
 
-   * **bare**: ``YOLO(weights).predict(paths, imgsz, batch, conf, iou, stream=True,
-     verbose=False)``: Ultralytics reading the files and batching them itself, at the
-     size the model was trained at (what ``Detector`` uses), after a warm-up on the
-     warm-up photos;
+   * **bare**: ``YOLO(weights).predict(<out>/photos.txt, imgsz, batch, conf, iou,
+     stream=True, verbose=False)``: Ultralytics reading the files and batching them
+     itself, at the size the model was trained at (what ``Detector`` uses), after a
+     warm-up on the warm-up photos. The paths go in a list file because Ultralytics
+     (8.4) decodes a Python list of paths whole, up front, and runs it as one batch,
+     whatever ``batch`` says;
    * **bare + retina masks**: the same with ``retina_masks=True``, as ``Detector`` calls
      it (masks at each photo's own resolution): the part of the pipeline's detect stage
      that is Ultralytics' own work;
@@ -26,7 +28,12 @@ free ports, stopped at the end, also on error; as ``bench.ingest_scale`` does it
      batch_size=b)`` into the graph: load, detect + segment, colour, embed (the whole
      photo and each detection's masked crop), write, link. A warm-up call on the
      warm-up photos first, whose Image and Detection nodes are then deleted, as are
-     those of the previous batch size before it.
+     those of the previous batch size before it;
+   * **pipeline, tuned** (only if ``--phases`` names ``pipeline-tuned``; a what-if, not the
+     library as shipped): the same call with two settings patched in from outside, the
+     embedder's batch at ``--tuned-embed-batch`` instead of 16, and torch left at every
+     CPU instead of the ``cpu_count - 1`` threads that Ultralytics sets (process-wide, so
+     for the embedder too) when a model first predicts on the CPU.
 
 Rates are photos per second over the whole call (the pipeline's includes loading its
 models, which the report shows apart as "setup": ``report.seconds`` minus its stages).
@@ -85,12 +92,15 @@ CALL () { MATCH (i:Image) WHERE i.detections IS NOT NULL RETURN count(i) AS with
 CALL () { MATCH (d:Detection) WHERE d.embedding IS NOT NULL RETURN count(d) AS detectionEmbeddings }
 RETURN images, detections, depicts, withDetectionCount, withDetections, detectionEmbeddings
 """
-Kind = Literal["bare", "bare-retina", "pipeline"]
+Kind = Literal["bare", "bare-retina", "pipeline", "pipeline-tuned"]
 KIND_NAMES: dict[str, str] = {
     "bare": "bare predict",
     "bare-retina": "bare predict, retina masks",
     "pipeline": "ingest_images",
+    "pipeline-tuned": "ingest_images, tuned (what-if)",
 }
+DEFAULT_PHASES = ["bare", "bare-retina", "pipeline"]
+PIPELINES = ("pipeline", "pipeline-tuned")
 
 
 # --- the photos -------------------------------------------------------------------------
@@ -128,10 +138,13 @@ class PhaseSpec:
     kind: Kind
     photos: tuple[str, ...]
     warmup: tuple[str, ...]
+    photos_file: Path
+    warmup_file: Path
     weights: Path
     batch_size: int
     settings: Settings
     server_pid: int
+    tuned_embed_batch: int = 16
 
 
 @dataclass
@@ -151,6 +164,9 @@ class PhaseResult:
     rss_start_mib: float
     rss_ready_mib: float
     peak_rss_mib: float
+    """Peak RSS of the whole subprocess (``VmHWM``): imports, models, warm-up and the measured part."""
+    measured_peak_rss_mib: float | None
+    """Peak RSS of the measured part alone (``VmHWM`` reset after the warm-up); None where it cannot be reset."""
     torch_threads: int
     extra: dict[str, Any] = field(default_factory=dict)
     server_peak_rss_mib: float = 0.0
@@ -164,8 +180,8 @@ def phase(spec: PhaseSpec) -> PhaseResult:
     """Run one phase (see the module docstring); runs in a fresh subprocess."""
     meter = _Meter(spec.server_pid)
     start = meter.sample(0)
-    run = _pipeline if spec.kind == "pipeline" else _bare
-    images, detections, imgsz, stages, extra, ready_rss = run(spec, meter)
+    run = _pipeline if spec.kind in PIPELINES else _bare
+    images, detections, imgsz, stages, extra, ready_rss, measured_peak = run(spec, meter)
     end = meter.sample(images)
     import torch  # loaded by now
 
@@ -174,6 +190,7 @@ def phase(spec: PhaseSpec) -> PhaseResult:
         imgsz=imgsz, stages=stages, cpu_seconds=end.loader_cpu_s, server_cpu_seconds=end.server_cpu_s,
         other_cpu_cores=round(max(end.machine_busy_s - end.loader_cpu_s - end.server_cpu_s, 0.0) / end.seconds, 2),
         rss_start_mib=start.rss_mib, rss_ready_mib=ready_rss, peak_rss_mib=round(peak_rss_mib(), 1),
+        measured_peak_rss_mib=measured_peak,
         torch_threads=torch.get_num_threads(), extra=extra,
     )
 
@@ -182,6 +199,19 @@ def _rss_mib() -> float:
     import psutil
 
     return round(psutil.Process().memory_info().rss / MIB, 1)
+
+
+def _reset_peak_rss() -> bool:
+    """Restart ``VmHWM`` from the current RSS (``5`` into ``/proc/self/clear_refs``, Linux 4.0+); False if refused."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+    except OSError:
+        return False
+    return True
+
+
+PhaseOutput = tuple[int, int, int, dict[str, float], dict[str, Any], float, float | None]
+"""photos, detections, imgsz, stage seconds, extras, RSS when ready, peak RSS of the measured part."""
 
 
 def _trained_imgsz(weights: Path) -> int:
@@ -194,7 +224,7 @@ def _trained_imgsz(weights: Path) -> int:
     return int(YOLO(str(weights), task="segment").overrides.get("imgsz", 640))
 
 
-def _bare(spec: PhaseSpec, meter: _Meter) -> tuple[int, int, int, dict[str, float], dict[str, Any], float]:
+def _bare(spec: PhaseSpec, meter: _Meter) -> PhaseOutput:
     """Ultralytics alone: ``predict`` over the paths, its own loading and batching, results consumed as they come."""
     from vision.ultralytics_env import configure_ultralytics, ultralytics_logging
 
@@ -209,35 +239,42 @@ def _bare(spec: PhaseSpec, meter: _Meter) -> tuple[int, int, int, dict[str, floa
         if spec.kind == "bare-retina":
             options.update(retina_masks=True, rect=False)
 
-        def detections(paths: tuple[str, ...]) -> tuple[int, int, float]:
+        def detections(source: Path) -> tuple[int, int, float]:
             count, images, predict_s = 0, 0, 0.0
-            for result in model.predict(list(paths), **options):
+            result: Any  # an Ultralytics Results, read here and dropped
+            for result in model.predict(str(source), **options):
                 images += 1
                 count += len(result.boxes) if result.boxes is not None else 0
                 predict_s += sum(result.speed.values()) / 1000  # ms per image: preprocess, inference, postprocess
             return images, count, predict_s
 
-        detections(spec.warmup)
+        detections(spec.warmup_file)
         ready = _rss_mib()
+        reset = _reset_peak_rss()
         meter.restart()
-        images, count, predict_s = detections(spec.photos)
-    return images, count, imgsz, {}, {"ultralytics_speed_s": round(predict_s, 3)}, ready
+        images, count, predict_s = detections(spec.photos_file)
+    peak = round(peak_rss_mib(), 1) if reset else None
+    return images, count, imgsz, {}, {"ultralytics_speed_s": round(predict_s, 3)}, ready, peak
 
 
-def _pipeline(spec: PhaseSpec, meter: _Meter) -> tuple[int, int, int, dict[str, float], dict[str, Any], float]:
+def _pipeline(spec: PhaseSpec, meter: _Meter) -> PhaseOutput:
     """``ingest_images`` into the benchmark's graph, after a warm-up call whose nodes are deleted again."""
     from vision.ingest import ingest_images
 
+    if spec.kind == "pipeline-tuned":
+        _tune(spec.tuned_embed_batch)
     driver = connect(spec.settings)
     try:
         run_auto_commit(driver, CLEAR_IMAGES)
         ingest_images(driver, spec.warmup, model_path=spec.weights, batch_size=spec.batch_size)
         run_auto_commit(driver, CLEAR_IMAGES)
         ready = _rss_mib()
+        reset = _reset_peak_rss()
         meter.restart()
         report = ingest_images(driver, spec.photos, model_path=spec.weights, batch_size=spec.batch_size)
     finally:
         driver.close()
+    peak = round(peak_rss_mib(), 1) if reset else None
     stages = {stage: round(report.timings.get(stage, 0.0), 3) for stage in STAGES if stage != "setup"}
     stages["setup"] = round(report.seconds - sum(report.timings.values()), 3)
     w = report.write
@@ -249,7 +286,25 @@ def _pipeline(spec: PhaseSpec, meter: _Meter) -> tuple[int, int, int, dict[str, 
         "write": {"batches": w.batches, "nodes_created": w.nodes_created,
                   "relationships_created": w.relationships_created, "properties_set": w.properties_set},
     }
-    return report.files_seen, report.detections_written, _trained_imgsz(spec.weights), stages, extra, ready
+    return report.files_seen, report.detections_written, _trained_imgsz(spec.weights), stages, extra, ready, peak
+
+
+def _tune(embed_batch: int) -> None:
+    """The what-if of ``pipeline-tuned``: patch the embedder's batch and Ultralytics' CPU thread count from outside."""
+    import os
+
+    from ultralytics.utils import torch_utils
+
+    import vision.ingest
+    from vision.embed import Embedder
+
+    class TunedEmbedder(Embedder):
+        @classmethod
+        def load(cls, weights: Path | None = None, batch_size: int = embed_batch) -> Embedder:
+            return Embedder.load(weights, batch_size)
+
+    vision.ingest.Embedder = TunedEmbedder  # type: ignore[misc]
+    torch_utils.NUM_THREADS = os.cpu_count() or 1  # what select_device() passes to torch.set_num_threads
 
 
 def run_phase(spec: PhaseSpec, monitor: ServerMonitor) -> PhaseResult:
@@ -278,6 +333,10 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     for path in (*photos, *warmup):
         path.read_bytes()  # into the page cache, so that no phase reads from a cold disk
     real = RealFiles.under(args.datasets)
+    out.mkdir(parents=True, exist_ok=True)
+    photos_file, warmup_file = out / "photos.txt", out / "warmup.txt"
+    photos_file.write_text("".join(f"{p.resolve()}\n" for p in photos), encoding="utf-8")
+    warmup_file.write_text("".join(f"{p.resolve()}\n" for p in warmup), encoding="utf-8")
 
     settings = bench_settings(out / "home", args.bolt_port or free_port(), args.http_port or free_port())
     server.stop(settings)
@@ -305,8 +364,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
         for batch_size in args.batch_sizes:
             for kind in args.phases:
-                spec = PhaseSpec(cast(Kind, kind), tuple(map(str, photos)), tuple(map(str, warmup)), weights,
-                                 batch_size, settings, server_pid)
+                spec = PhaseSpec(cast(Kind, kind), tuple(map(str, photos)), tuple(map(str, warmup)), photos_file,
+                                 warmup_file, weights, batch_size, settings, server_pid, args.tuned_embed_batch)
                 phases.append(run_phase(spec, monitor))
         records, _, _ = driver.execute_query(GRAPH_CHECKS)
         result["graph"] = dict(records[0])
@@ -327,13 +386,13 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def ratios(phases: list[PhaseResult]) -> dict[str, dict[str, float]]:
-    """Per batch size: pipeline photos/s ÷ bare photos/s (and ÷ bare with retina masks)."""
+    """Per batch size: each pipeline's photos/s ÷ bare photos/s (and ÷ bare with retina masks)."""
     out: dict[str, dict[str, float]] = {}
     for batch_size in sorted({p.batch_size for p in phases}):
         rate = {p.kind: p.images_per_s for p in phases if p.batch_size == batch_size}
-        if "pipeline" in rate:
-            out[str(batch_size)] = {f"pipeline/{kind}": round(rate["pipeline"] / rate[kind], 3)
-                                    for kind in ("bare", "bare-retina") if rate.get(kind)}
+        out[str(batch_size)] = {f"{pipe}/{kind}": round(rate[pipe] / rate[kind], 3)
+                                for pipe in PIPELINES for kind in ("bare", "bare-retina")
+                                if rate.get(pipe) and rate.get(kind)}
     return out
 
 
@@ -344,11 +403,13 @@ def markdown(result: dict[str, Any]) -> str:
     """The results as Markdown tables, for docs/benchmarks.md."""
     m, s, phases = result["machine"], result["server"], result["phases"]
     first = next((p for p in phases if p["kind"] == "pipeline"), phases[0])
+    first_bare = next((p for p in phases if p["kind"] == "bare"), phases[0])
     lines = [
         f"Command: `{result['command']}`  ",
         f"Date: {result['date']}; machine: {m['cpus']} CPUs, {m['memory_gib']} GiB RAM, load average (1/5/15 min) "
         f"{'/'.join(f'{x:.1f}' for x in m['load_average'])} at the end; Python {m['python']}; "
-        f"Neo4j {s['components'].get('Neo4j Kernel', '?')}; torch threads {first['torch_threads']}.  ",
+        f"Neo4j {s['components'].get('Neo4j Kernel', '?')}; "
+        f"torch threads after predict {first_bare['torch_threads']}.  ",
         f"Model: `{Path(result['weights']).name}` ({first['extra'].get('model_version', '?')}), imgsz "
         f"{first['imgsz']}, conf {CONF}, iou {IOU}; embeddings {first['extra'].get('embedding_model', '?')}.  ",
         f"Photos: {result['photos']['myntra']} Myntra (224×224) + {result['photos']['hm']} H&M (360×540), "
@@ -359,33 +420,39 @@ def markdown(result: dict[str, Any]) -> str:
     rows = []
     for p in phases:
         ratio = ""
-        if p["kind"] == "pipeline":
-            r = result["ratios"].get(str(p["batch_size"]), {})
-            ratio = f"**{r.get('pipeline/bare', 0):.2f}**" + (f" ({r['pipeline/bare-retina']:.2f})"
-                                                              if "pipeline/bare-retina" in r else "")
+        if p["kind"] in PIPELINES:
+            r, key = result["ratios"].get(str(p["batch_size"]), {}), p["kind"]
+            ratio = f"**{r[f'{key}/bare']:.2f}**" if f"{key}/bare" in r else "?"
+            if f"{key}/bare-retina" in r:
+                ratio += f" ({r[f'{key}/bare-retina']:.2f})"
         rows.append([KIND_NAMES[p["kind"]], p["batch_size"], p["images"], p["detections"], f"{p['seconds']:.1f}",
                      f"{p['images_per_s']:.1f}", ratio, f"{p['cpu_seconds']:.1f}", f"{p['server_cpu_seconds']:.1f}",
-                     f"{p['other_cpu_cores']:.2f}", f"{p['rss_ready_mib']:.0f}", f"{p['peak_rss_mib']:.0f}"])
+                     f"{p['other_cpu_cores']:.2f}", f"{p['rss_ready_mib']:.0f}",
+                     _mib(p["measured_peak_rss_mib"]), f"{p['peak_rss_mib']:.0f}"])
     lines += _table(["phase", "batch", "photos", "detections", "s", "photos/s",
                      "pipeline ÷ bare (÷ bare retina)", "CPU s", "server CPU s", "others' CPU (cores)",
-                     "RSS ready MiB", "peak RSS MiB"], rows)
+                     "RSS ready MiB", "peak RSS, measured part MiB", "peak RSS, whole process MiB"], rows)
     lines += ["", "Stages of `ingest_images` (seconds, from `ImageIngestReport.timings`; setup is the rest of "
                   "`report.seconds`: loading both models, the colour references, the per-batch skip query):", ""]
     rows = []
     for p in phases:
-        if p["kind"] != "pipeline":
+        if p["kind"] not in PIPELINES:
             continue
         total = sum(p["stages"].values())
         per_image = 1000 * total / p["images"]
-        rows.append([p["batch_size"], *(f"{p['stages'][s]:.2f} ({100 * p['stages'][s] / total:.0f}%)"
-                                        for s in STAGES), f"{total:.2f}", f"{per_image:.0f}",
+        shares = [f"{p['stages'][s]:.2f} ({100 * p['stages'][s] / total:.0f}%)" for s in STAGES]
+        rows.append([KIND_NAMES[p["kind"]], p["batch_size"], *shares, f"{total:.2f}", f"{per_image:.0f}",
                      p["extra"]["embeddings"], p["extra"]["depicted"]])
-    lines += _table(["batch", *STAGES, "total", "ms / photo", "embeddings", "photos linked to products"], rows)
+    lines += _table(["phase", "batch", *STAGES, "total", "ms / photo", "embeddings", "photos linked to products"], rows)
     g = result["graph"]
     lines += ["", f"Graph at the end: {g['images']} Image nodes, {g['detections']} Detection nodes "
                   f"({g['detectionEmbeddings']} with embeddings), {g['depicts']} DEPICTS; Image nodes with "
                   f"`detectionCount`: {g['withDetectionCount']}, with `detections`: {g['withDetections']}."]
     return "\n".join(lines) + "\n"
+
+
+def _mib(value: float | None) -> str:
+    return "?" if value is None else f"{value:.0f}"
 
 
 def _ints(text: str) -> list[int]:
@@ -407,8 +474,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=32, help="other photos for the warm-ups")
     parser.add_argument("--batch-sizes", type=_ints, default=[8, 16, 32],
                         help="batch sizes (detector batch = write transaction), comma-separated")
-    parser.add_argument("--phases", type=_kinds, default=list(KIND_NAMES),
-                        help=f"phases per batch size, in order, comma-separated ({','.join(KIND_NAMES)})")
+    parser.add_argument("--phases", type=_kinds, default=DEFAULT_PHASES,
+                        help=f"phases per batch size, in order, comma-separated, of {','.join(KIND_NAMES)} "
+                             f"(default {','.join(DEFAULT_PHASES)})")
+    parser.add_argument("--tuned-embed-batch", type=int, default=4,
+                        help="embedder batch of the pipeline-tuned phase (the library's is 16)")
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="YOLO segmentation weights")
     parser.add_argument("--datasets", type=Path, default=REAL_DATASETS,
                         help="folder with myntra/ and hm/ (images/ and the catalog files)")
@@ -417,9 +487,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--bolt-port", type=int, default=0, help="Bolt port of the benchmark server (0: a free one)")
     parser.add_argument("--http-port", type=int, default=0, help="HTTP port of the benchmark server (0: a free one)")
     args = parser.parse_args(argv)
-    if args.images <= 0 or args.warmup <= 0 or min(args.batch_sizes) <= 0:
-        parser.error(f"--images, --warmup and --batch-sizes must be positive, got {args.images}, {args.warmup}, "
-                     f"{args.batch_sizes}")
+    if args.images <= 0 or args.warmup <= 0 or args.tuned_embed_batch <= 0 or min(args.batch_sizes) <= 0:
+        parser.error(f"--images, --warmup, --tuned-embed-batch and --batch-sizes must be positive, got "
+                     f"{args.images}, {args.warmup}, {args.tuned_embed_batch}, {args.batch_sizes}")
     return args
 
 

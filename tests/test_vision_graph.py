@@ -302,6 +302,7 @@ def test_ingest_writes_images_detections_and_links_catalog_products(
         )
     }
     assert len(stored) == 9
+    assert sum(r["detections"] for r in stored.values()) == report.detections_written
     tshirt = stored[str((PHOTOS / "10008.jpg").resolve())]
     assert (tshirt["id"], tshirt["sha256"], tshirt["width"], tshirt["height"], tshirt["source"]) == (
         sha(PHOTOS / "10008.jpg"),

@@ -170,7 +170,19 @@ class Detector:
             return []
         # Ultralytics reads numpy arrays as OpenCV BGR.
         batch = [np.ascontiguousarray(image[..., ::-1]) for image in images]
-        results = self._model.predict(
+        import torch  # loaded with the model already; kept out of this module's import
+
+        # Ultralytics' first CPU predict sets torch to (cores - 1) threads for the whole
+        # process: one thread on 2 cores, which then also slows the embedder.
+        threads = torch.get_num_threads()
+        try:
+            results = self._predict(batch)
+        finally:
+            torch.set_num_threads(threads)
+        return [self._convert(result, image.shape[:2]) for result, image in zip(results, images, strict=True)]
+
+    def _predict(self, batch: list[NDArray[np.uint8]]) -> list[Any]:
+        return self._model.predict(
             batch,
             conf=self.conf,
             iou=self.iou,
@@ -181,7 +193,6 @@ class Detector:
             batch=len(batch),
             verbose=False,
         )
-        return [self._convert(result, image.shape[:2]) for result, image in zip(results, images, strict=True)]
 
     def _convert(self, result: Any, shape: tuple[int, ...]) -> tuple[Detection, ...]:
         """One Ultralytics ``Results`` as our records: plain floats, numpy masks, graph category ids."""

@@ -27,7 +27,7 @@ MERGE (img:Image {id: row.id})
 SET img.sha256 = row.id, img.path = row.path, img.width = row.width, img.height = row.height,
     img.source = row.source, img.notes = row.notes, img.embedding = row.embedding,
     img.embeddingModel = row.embeddingModel, img.modelVersion = row.modelVersion,
-    img.detections = row.detections, img.ingestedAt = datetime()
+    img.detectionCount = row.detectionCount, img.ingestedAt = datetime()
 """
 
 # Reprocessing with the same model version replaces its detections.

@@ -33,7 +33,13 @@ _model_option = click.option(
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @_model_option
-@click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True, help="Images per batch.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=32,
+    show_default=True,
+    help="Images per batch (detector and write transaction).",
+)
 @click.option("--reprocess", is_flag=True, help="Process images this model version has already processed.")
 @click.option(
     "--save-previews",

@@ -382,7 +382,7 @@ def ingest_images(
     driver: Driver,
     paths: Iterable[str | Path],
     model_path: Path | None = None,
-    batch_size: int = 16,
+    batch_size: int = 32,
     reprocess: bool = False,
     previews_dir: Path | None = None,
     product_map: Mapping[Path, str] | None = None,
@@ -395,7 +395,7 @@ def ingest_images(
         driver: an open driver; the schema (migration 3) and the vocabulary must be in place.
         paths: files, folders (searched recursively) and glob patterns (:func:`expand_paths`).
         model_path: YOLO segmentation weights; default ``vision/models/shopgraph-seg.pt``.
-        batch_size: images per detection batch and per write transaction (default 16).
+        batch_size: images per detection batch and per write transaction (default 32).
         reprocess: process images this model version has already processed (replacing its
             detections) instead of skipping them.
         previews_dir: if given, write ``<stem>-<first 8 hex of sha256>.jpg`` previews there for

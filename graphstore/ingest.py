@@ -205,6 +205,9 @@ def _run(
 ) -> IngestReport:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    if rejects_path is not None:
+        # A report left by an earlier run of the same file would describe rows that now load.
+        rejects_path.unlink(missing_ok=True)
     with RejectLog(rejects_path) as rejects:
         summary = writer.write(records(rejects), work, _lines, progress)
     return IngestReport(

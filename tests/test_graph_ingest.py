@@ -119,6 +119,9 @@ def test_bad_rows_go_to_the_report_and_the_rest_loads(driver: Driver, tmp_path: 
     assert (report.loaded, report.rejected, report.rejects_file) == (2, 1, str(rejects))
     assert "orders.csv,3,rejected,bad date in 'date': '2024-02-30'" in rejects.read_text()
     assert scalar(driver, "MATCH ()-[r:PURCHASED]->() RETURN count(r)") == 2
+    path.write_text("date,customer_id,product_id,price,channel\n2024-01-01,u1,p1,1,store\n")
+    report = ingest_purchases(driver, path, source="shop", rejects_path=rejects)
+    assert (report.rejected, report.rejects_file, rejects.exists()) == (0, None, False)
 
 
 def test_a_failing_batch_raises_naming_its_lines_after_earlier_batches_commit(driver: Driver) -> None:

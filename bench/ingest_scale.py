@@ -43,7 +43,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -315,6 +315,41 @@ def bench_settings(home: Path, bolt_port: int, http_port: int) -> Settings:
     )
 
 
+@dataclass(frozen=True)
+class BenchServer:
+    """A fresh Neo4j for one benchmark run: its settings, an open driver, and its CPU/RSS monitor."""
+
+    settings: Settings
+    driver: Driver
+    pid: int
+    monitor: ServerMonitor
+
+
+@contextmanager
+def benchmark_server(home: Path, bolt_port: int | None, http_port: int | None) -> Iterator[BenchServer]:
+    """Install and start an empty Neo4j in ``home`` (wiped first), with the schema applied.
+
+    On exit, also on error, the driver is closed, sampling stops and the server is stopped.
+    """
+    settings = bench_settings(home, bolt_port or free_port(), http_port or free_port())
+    server.stop(settings)
+    shutil.rmtree(settings.home, ignore_errors=True)
+    server.install(settings)
+    with ExitStack() as cleanup:
+        # Unwinds in reverse: driver closed, sampling stopped, server stopped.
+        cleanup.callback(server.stop, settings)
+        status = server.start(settings, timeout_s=300)
+        print(f"Neo4j for the benchmark: {status.message}, {settings.bolt_uri}", file=sys.stderr, flush=True)
+        pid = cast(int, status.pid)
+        monitor = ServerMonitor(pid)
+        monitor.start()
+        cleanup.callback(monitor.stop)
+        driver = connect(settings)
+        cleanup.callback(driver.close)
+        init_schema(driver)
+        yield BenchServer(settings, driver, pid, monitor)
+
+
 def run_auto_commit(driver: Driver, *statements: str) -> None:
     """Run statements as auto-commit transactions (``CALL { } IN TRANSACTIONS`` needs that)."""
     with driver.session() as session:
@@ -508,25 +543,11 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     generation_s = time.perf_counter() - started
     slices = cut_slices(files, out / "data" / "slices", args)
 
-    settings = bench_settings(out / "home", args.bolt_port or free_port(), args.http_port or free_port())
-    server.stop(settings)
-    shutil.rmtree(settings.home, ignore_errors=True)
-    server.install(settings)
     loads: dict[str, LoadResult] = {}
     sweep: list[LoadResult] = []
     warmups: list[LoadResult] = []
-    with ExitStack() as cleanup:
-        # Unwinds in reverse: driver closed, sampling stopped, server stopped, also on error.
-        cleanup.callback(server.stop, settings)
-        status = server.start(settings, timeout_s=300)
-        print(f"Neo4j for the benchmark: {status.message}, {settings.bolt_uri}", file=sys.stderr, flush=True)
-        server_pid = cast(int, status.pid)
-        monitor = ServerMonitor(server_pid)
-        monitor.start()
-        cleanup.callback(monitor.stop)
-        driver = connect(settings)
-        cleanup.callback(driver.close)
-        init_schema(driver)
+    with benchmark_server(out / "home", args.bolt_port, args.http_port) as bench:
+        settings, driver, server_pid, monitor = bench.settings, bench.driver, bench.pid, bench.monitor
         result: dict[str, Any] = {"server": server_info(driver, settings)}
 
         def spec(name: str, kind: Kind, path: Path, batch_size: int) -> LoadSpec:

@@ -46,30 +46,25 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from graphstore import server
 from graphstore.config import Settings
 from graphstore.connection import connect
 from graphstore.ingest import ingest_catalog
-from graphstore.schema import init_schema
 
 from .ingest_scale import (
     MIB,
     ServerMonitor,
     _Meter,
     _table,
-    bench_settings,
-    free_port,
+    benchmark_server,
     machine_info,
     peak_rss_mib,
     run_auto_commit,
@@ -338,23 +333,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     photos_file.write_text("".join(f"{p.resolve()}\n" for p in photos), encoding="utf-8")
     warmup_file.write_text("".join(f"{p.resolve()}\n" for p in warmup), encoding="utf-8")
 
-    settings = bench_settings(out / "home", args.bolt_port or free_port(), args.http_port or free_port())
-    server.stop(settings)
-    shutil.rmtree(settings.home, ignore_errors=True)
-    server.install(settings)
     phases: list[PhaseResult] = []
-    with ExitStack() as cleanup:
-        # Unwinds in reverse: driver closed, sampling stopped, server stopped, also on error.
-        cleanup.callback(server.stop, settings)
-        status = server.start(settings, timeout_s=300)
-        print(f"Neo4j for the benchmark: {status.message}, {settings.bolt_uri}", file=sys.stderr, flush=True)
-        server_pid = cast(int, status.pid)
-        monitor = ServerMonitor(server_pid)
-        monitor.start()
-        cleanup.callback(monitor.stop)
-        driver = connect(settings)
-        cleanup.callback(driver.close)
-        init_schema(driver)
+    with benchmark_server(out / "home", args.bolt_port, args.http_port) as bench:
+        settings, driver, server_pid, monitor = bench.settings, bench.driver, bench.pid, bench.monitor
         result: dict[str, Any] = {"server": server_info(driver, settings)}
         catalogs = {}
         for name, path in (("hm", real.articles), ("myntra", real.styles)):

@@ -18,6 +18,8 @@ from .colour import hex_to_lab
 from .errors import WriteFailed
 from .vocab import Vocabulary, load_vocabulary
 
+# Spelled out rather than derived from queries.LABELS: an applied migration must not change
+# when a later plugin adds labels.
 _KEYED_LABELS = [
     "Product",
     "Brand",

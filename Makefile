@@ -11,7 +11,7 @@ $(BIN)/shopgraph: pyproject.toml
 	@command -v mvn >/dev/null || { echo "shopgraph needs Maven to fetch Neo4j (e.g. apt-get install maven)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,vision]'
+	$(BIN)/pip install --quiet -e '.[dev,model]'
 	@touch $@
 
 deps: $(BIN)/shopgraph

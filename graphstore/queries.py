@@ -28,6 +28,8 @@ LABELS = frozenset(
         "Department",
         "SourceCategory",
         "Customer",
+        "ModelRun",
+        "Policy",
         "SchemaMigration",
         "Image",
         "Detection",
@@ -45,6 +47,8 @@ REL_TYPES = frozenset(
         "HAS_DETECTION",
         "OF_CATEGORY",
         "DEPICTS",
+        "INFERRED",
+        "APPLIES_TO",
     }
 )
 

@@ -42,6 +42,19 @@ class Migration:
     statements: tuple[str, ...]
 
 
+# Embedding properties written by the relational model and the text embedder, and their indexes:
+# (index name, label, property, dimensions). Queries name the index; the model writes the property.
+TEXT_EMBEDDING_DIM = 384  # all-MiniLM-L6-v2
+REC_EMBEDDING_DIM = 64  # customer and product vectors of the recommender, one space
+KGE_EMBEDDING_DIM = 64  # knowledge-graph entity vectors (ComplEx: 32 real + 32 imaginary parts)
+KGE_LABELS = ("Product", "Brand", "Category", "Colour", "Material", "Style", "Pattern")
+VECTOR_INDEXES: tuple[tuple[str, str, str, int], ...] = (
+    ("product_text_embedding", "Product", "textEmbedding", TEXT_EMBEDDING_DIM),
+    ("product_rec_embedding", "Product", "recEmbedding", REC_EMBEDDING_DIM),
+    ("customer_rec_embedding", "Customer", "recEmbedding", REC_EMBEDDING_DIM),
+    *((f"{label.lower()}_kge_embedding", label, "kgeEmbedding", KGE_EMBEDDING_DIM) for label in KGE_LABELS),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -89,6 +102,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         4,
         "purchase source index: ingestion's coverage report reads one file's purchases, not all",
         ("CREATE INDEX purchased_source IF NOT EXISTS FOR ()-[r:PURCHASED]-() ON (r.source)",),
+    ),
+    Migration(
+        5,
+        "relational model and shopper answers: model runs, policies, inferred facts, embedding vector indexes",
+        tuple(
+            f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{q.name(label)}) REQUIRE n.id IS UNIQUE"
+            for label in ("ModelRun", "Policy")
+        )
+        + ("CREATE INDEX inferred_relation IF NOT EXISTS FOR ()-[r:INFERRED]-() ON (r.relation)",)
+        + tuple(
+            f"CREATE VECTOR INDEX {index} IF NOT EXISTS FOR (n:{q.name(label)}) ON n.{prop} "
+            f"OPTIONS {{indexConfig: {{`vector.dimensions`: {dims}, `vector.similarity_function`: 'cosine'}}}}"
+            for index, label, prop, dims in VECTOR_INDEXES
+        )
+        + ("CALL db.awaitIndexes(300)",),
     ),
 )
 

@@ -1,0 +1,121 @@
+"""What the relational model learns from: the graph as arrays indexed by position.
+
+A :class:`Snapshot` is read from Neo4j once (``relational.export``). Customers, products and
+attribute terms get positions (0..n-1) in the order of their id lists; those lists are the
+mapping back to graph ids for the write-back. Days are integers: days since 1970-01-01.
+
+The time split is a property of the data, not of each model: ``snapshot.until(cutoff)`` keeps
+only purchases strictly before the cut-off day, and everything a recommender sees comes from
+that view, so nothing after the cut-off can reach its edges, counts or embeddings. Product
+text, photos and catalog facts are static catalog information, known before any purchase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+EPOCH = date(1970, 1, 1)
+
+# The product-attribute relationships the model learns from, and the label each points at.
+FACT_RELATIONS: dict[str, str] = {
+    "HAS_BRAND": "Brand",
+    "IN_CATEGORY": "Category",
+    "HAS_COLOUR": "Colour",
+    "MADE_OF": "Material",
+    "HAS_STYLE": "Style",
+    "HAS_PATTERN": "Pattern",
+    "FOR_GENDER": "Gender",
+}
+
+
+def to_day(d: date) -> int:
+    """``d`` as days since 1970-01-01."""
+    return (d - EPOCH).days
+
+
+def from_day(day: int) -> date:
+    """The date ``day`` days after 1970-01-01."""
+    return date.fromordinal(EPOCH.toordinal() + int(day))
+
+
+@dataclass(frozen=True)
+class Purchases:
+    """Purchase lines as parallel arrays: ``customer[i]`` bought ``product[i]`` on ``day[i]``."""
+
+    customer: NDArray[np.int64]
+    product: NDArray[np.int64]
+    day: NDArray[np.int32]
+
+    def __len__(self) -> int:
+        return int(self.customer.shape[0])
+
+    def select(self, mask: NDArray[np.bool_]) -> Purchases:
+        """The lines where ``mask`` is true."""
+        return Purchases(self.customer[mask], self.product[mask], self.day[mask])
+
+    def before(self, day: int) -> Purchases:
+        """Lines strictly before ``day``."""
+        return self.select(self.day < day)
+
+    def between(self, start: int, end: int) -> Purchases:
+        """Lines with ``start <= day < end``."""
+        return self.select((self.day >= start) & (self.day < end))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """One fact relationship type (e.g. HAS_BRAND) as edges from products to terms of one label."""
+
+    relation: str
+    label: str
+    product: NDArray[np.int64]
+    term: NDArray[np.int64]  # position in Snapshot.term_ids[label]
+    confidence: NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The graph as the relational model sees it, with the id mappings for the write-back."""
+
+    customer_ids: list[str]
+    product_ids: list[str]
+    term_ids: dict[str, list[str]]  # label -> ids, e.g. "Brand" -> ["adidas", ...]
+    purchases: Purchases
+    facts: dict[str, Facts]  # relation -> edges
+    in_catalog: NDArray[np.bool_]  # per product
+    text: NDArray[np.float32] | None = None  # (products, 384) unit rows; zero row = no text
+    image: NDArray[np.float32] | None = None  # (products, 1280) unit rows; zero row = no photo
+    cutoff: int | None = None  # set by until(): no purchase on or after this day is present
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def num_customers(self) -> int:
+        return len(self.customer_ids)
+
+    @property
+    def num_products(self) -> int:
+        return len(self.product_ids)
+
+    def until(self, cutoff: int) -> Snapshot:
+        """The view a model trained at ``cutoff`` may use: purchases strictly before that day."""
+        return replace(self, purchases=self.purchases.before(cutoff), cutoff=cutoff)
+
+
+class Recommender(Protocol):
+    """A method the evaluation compares: fitted on a view, asked for top-k products per customer."""
+
+    name: str
+
+    def fit(self, data: Snapshot) -> None:
+        """Learn from ``data`` (already cut: ``data.cutoff`` is set when evaluating)."""
+        ...
+
+    def recommend(self, customers: NDArray[np.int64], k: int) -> NDArray[np.int64]:
+        """Top-``k`` product positions per customer, best first, shape ``(len(customers), k)``;
+        ``-1`` pads rows with fewer than ``k`` candidates."""
+        ...

@@ -1,4 +1,7 @@
-"""``shopgraph ingest images`` and ``shopgraph similar``: photos into the graph, and visual search.
+"""``shopgraph ingest images`` and ``shopgraph similar``: photos into the graph, and similar products.
+
+``similar`` finds products like a catalog product (:mod:`graphstore.recommend`) or, with
+``--image``, like the objects in a photo (visual search, :mod:`vision.search`).
 
 The vision plugin (torch, Ultralytics) is imported inside the commands, so that ``shopgraph``
 starts fast and works without the ``vision`` extra for everything else.
@@ -12,7 +15,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from graphstore.config import Settings
+from graphstore.recommend import SIMILAR_BY
+from graphstore.recommend import similar as similar_to_product
+
 from .common import driver, settings
+from .recommend_cmds import print_similar
 from .render import console, info, json_option, print_json, print_pairs, print_table, progress_bar
 
 if TYPE_CHECKING:
@@ -152,30 +160,69 @@ def _agreement(depictions: Sequence[Depiction], flag: str) -> str:
 
 
 @click.command()
+@click.argument("product", required=False)
+@click.option(
+    "--by",
+    type=click.Choice(SIMILAR_BY),
+    default=None,
+    help="With PRODUCT: rank by embedding, shared attributes, or both combined (default).",
+)
 @click.option(
     "--image",
     "image_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="The photo to search with.",
+    default=None,
+    help="Search with this photo instead of a PRODUCT (visual search).",
 )
-@click.option("-k", "k", type=click.IntRange(1), default=5, show_default=True, help="Products per detected object.")
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(1),
+    default=None,
+    help="Products to show: default 10 for PRODUCT, 5 per detected object with --image.",
+)
 @_model_option
 @json_option
-def similar(image_path: Path, k: int, model_path: Path | None, as_json: bool) -> None:
-    """Find the catalog products that look like the objects in a photo (visual search).
+def similar(
+    product: str | None, by: str | None, image_path: Path | None, k: int | None, model_path: Path | None, as_json: bool
+) -> None:
+    """Find catalog products similar to a catalog PRODUCT, or to the objects in a photo (--image).
 
-    Every object the detector finds in the photo is compared with the detections of the
-    catalog photos ingested with `shopgraph ingest images`; a photo with no detected
-    object is compared as a whole. Scores are (1 + cosine) / 2 of EfficientNet-Lite0 embeddings.
+    For a PRODUCT, similarity is by embedding (mean cosine of the text, photo and recommender
+    vectors both products have), by shared attributes (weighted Jaccard index of brand, category,
+    colour, material, style and pattern), or both combined; each result lists the shared facts.
+    With --image, every object the detector finds in the photo is compared with the detections of
+    the catalog photos ingested with `shopgraph ingest images`; a photo with no detected object is
+    compared as a whole. Those scores are (1 + cosine) / 2 of EfficientNet-Lite0 embeddings.
 
     \b
-    Example:
+    Examples:
+      shopgraph similar myntra:15970 --by attributes -k 5
       shopgraph similar --image street_photo.jpg -k 3
     """
+    if product is not None and image_path is not None:
+        raise click.UsageError("give either a PRODUCT id or --image PHOTO, not both")
+    if image_path is not None and by is not None:
+        raise click.UsageError("--by ranks catalog similarity of a PRODUCT; --image searches by photo")
+    if product is not None and model_path is not None:
+        raise click.UsageError("--model is the detector for --image; a PRODUCT needs none")
+    config = settings()
+    if product is not None:
+        with driver(config) as handle:
+            items = similar_to_product(handle, product, by or "combined", k or 10, database=config.database)
+        if as_json:
+            print_json(items)
+        else:
+            print_similar(product, by or "combined", items)
+        return
+    if image_path is None:
+        raise click.UsageError("give a PRODUCT id, or --image PHOTO")
+    _visual_search(config, image_path, k or 5, model_path, as_json)
+
+
+def _visual_search(config: Settings, image_path: Path, k: int, model_path: Path | None, as_json: bool) -> None:
     from vision.search import similar_products
 
-    config = settings()
     with driver(config) as handle:
         results = similar_products(handle, image_path, k=k, model_path=model_path, database=config.database)
     if as_json:

@@ -47,6 +47,8 @@ _TYPES: dict[str, Callable[[str], Any]] = {
     "bool": _parse_bool,
     "date": lambda s: date.fromisoformat(s).isoformat(),
     "list<string>": lambda s: [v.strip() for v in s.split(",") if v.strip()],
+    # An embedding on the command line: "0.1,0.2,..." or a JSON array "[0.1, 0.2, ...]".
+    "list<float>": lambda s: [float(v) for v in s.strip().removeprefix("[").removesuffix("]").split(",") if v.strip()],
     "json": json.loads,
 }
 

@@ -1,0 +1,213 @@
+"""Reading the graph into a :class:`~relational.data.Snapshot`.
+
+All queries run in one read transaction, so the arrays describe one state of the graph even
+while ingestion writes. Results are streamed record by record into typed arrays; nothing holds
+the full list of records. Positions follow sorted ids, so the same graph gives the same arrays.
+
+What is read:
+
+- customers: those with at least one purchase in the selected source;
+- products: every catalog product (``inCatalog: true``, of any source) and every product bought
+  in the selected purchases;
+- purchases: one line per ``PURCHASED``, ordered by day, customer, product and purchase id;
+- facts: per relation of ``FACT_RELATIONS``, the snapshot's products' edges to terms, with the
+  fact's ``confidence`` (1.0 when it has none); a label's terms are those any product points at;
+- text: the stored ``textEmbedding`` when its ``textEmbeddingOf`` matches the product's current
+  text, otherwise computed here (and not written: ``features.embed_product_texts`` does that);
+- images: per product, the mean of its photos' ``Image.embedding`` (``DEPICTS``) scaled back to
+  unit length, ``x̄ / ‖x̄‖`` with ``x̄ = (1/n) Σ xᵢ``.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from neo4j import READ_ACCESS, Driver, ManagedTransaction
+from numpy.typing import NDArray
+
+from graphstore.errors import InputError
+from graphstore.textembed import DIMENSIONS, embed_texts
+
+from . import queries as q
+from .data import FACT_RELATIONS, Facts, Purchases, Snapshot, to_day
+from .features import product_text, text_hash
+
+Progress = Callable[[str, int], None]
+"""Called with a stage (``customers``, ``products``, ``purchases``, ``facts``, ``text``, ``images``)
+and the number of rows of it read so far."""
+
+_PROGRESS_EVERY = 10_000
+
+
+def read_snapshot(
+    driver: Driver,
+    *,
+    database: str | None = None,
+    purchase_source: str | None = None,
+    with_text: bool = True,
+    with_images: bool = True,
+    progress: Progress | None = None,
+) -> Snapshot:
+    """The graph as arrays for the relational model.
+
+    Args:
+        driver: an open driver.
+        database: the database to read, or the server default.
+        purchase_source: which purchases to read: ``None`` all; otherwise those whose
+            ``PURCHASED.source`` equals it or starts with it followed by ``:`` (sources are
+            ``<source>:<file>``, so ``"hm"`` reads every H&M file, ``"hm:transactions.csv"`` one).
+        with_text: fill ``Snapshot.text`` (``(products, 384)``, zero rows for products without text).
+        with_images: fill ``Snapshot.image`` (``(products, dims)``, zero rows for products without
+            a photo); ``None`` when no product has one.
+        progress: see ``Progress``.
+
+    Returns:
+        The snapshot; ``extra`` holds ``purchase_source`` and ``text_computed`` (products whose text
+        vector was computed here because the graph had none, or a stale one).
+
+    Raises:
+        InputError: no purchase matches the source filter, or stored vectors of unequal length.
+    """
+    report = progress or (lambda stage, n: None)
+    params = {"source": purchase_source}
+    with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
+        data = session.execute_read(_read, params, with_text, with_images, report)
+    customer_ids, product_ids, in_catalog, purchases, facts, term_ids, texts, image = data
+    if not customer_ids:
+        where = "" if purchase_source is None else f" with source {purchase_source!r} or '{purchase_source}:...'"
+        raise InputError(
+            f"the graph has no purchases{where} (PURCHASED.source); load some with `shopgraph ingest purchases`"
+        )
+    text = None
+    computed = 0
+    if with_text:
+        text, computed = _text_matrix(texts)
+        report("text", len(product_ids))
+    return Snapshot(
+        customer_ids=customer_ids,
+        product_ids=product_ids,
+        term_ids=term_ids,
+        purchases=purchases,
+        facts=facts,
+        in_catalog=in_catalog,
+        text=text,
+        image=image,
+        extra={"purchase_source": purchase_source, "text_computed": computed},
+    )
+
+
+def _read(
+    tx: ManagedTransaction, params: dict[str, Any], with_text: bool, with_images: bool, report: Progress
+) -> tuple[Any, ...]:
+    customer_ids = [r["id"] for r in tx.run(q.SNAPSHOT_CUSTOMERS, params)]
+    report("customers", len(customer_ids))
+    if not customer_ids:
+        return [], [], np.zeros(0, np.bool_), None, {}, {}, [], None
+
+    product_ids: list[str] = []
+    catalog: list[bool] = []
+    texts: list[tuple[str, list[float] | None]] = []
+    for r in tx.run(q.SNAPSHOT_PRODUCTS, {**params, "withText": with_text}):
+        product_ids.append(r["id"])
+        catalog.append(bool(r["inCatalog"]))
+        if with_text:
+            texts.append(_stored_text(r["id"], r["name"], r["description"], r["textEmbedding"], r["textEmbeddingOf"]))
+    report("products", len(product_ids))
+    customer_pos = {cid: i for i, cid in enumerate(customer_ids)}
+    product_pos = {pid: i for i, pid in enumerate(product_ids)}
+
+    customers, products, days = array("q"), array("q"), array("i")
+    for r in tx.run(q.SNAPSHOT_PURCHASES, params):
+        customers.append(customer_pos[r["customer"]])
+        products.append(product_pos[r["product"]])
+        days.append(to_day(r["date"].to_native()))
+        if len(days) % _PROGRESS_EVERY == 0:
+            report("purchases", len(days))
+    report("purchases", len(days))
+    purchases = Purchases(
+        customer=np.frombuffer(customers, dtype=np.int64).copy(),
+        product=np.frombuffer(products, dtype=np.int64).copy(),
+        day=np.frombuffer(days, dtype=np.int32).copy(),
+    )
+
+    facts: dict[str, Facts] = {}
+    term_ids: dict[str, list[str]] = {}
+    edges = 0
+    for rel, label in FACT_RELATIONS.items():
+        fact_products, terms, confidences = array("q"), [], array("f")
+        for r in tx.run(q.SNAPSHOT_FACTS[rel]):
+            position = product_pos.get(r["product"])
+            if position is None:
+                continue  # a product bought only in other sources' purchases
+            fact_products.append(position)
+            terms.append(r["term"])
+            confidences.append(r["confidence"])
+        ids = sorted(set(terms))
+        term_pos = {tid: i for i, tid in enumerate(ids)}
+        term_ids[label] = ids
+        facts[rel] = Facts(
+            relation=rel,
+            label=label,
+            product=np.frombuffer(fact_products, dtype=np.int64).copy(),
+            term=np.array([term_pos[t] for t in terms], dtype=np.int64),
+            confidence=np.frombuffer(confidences, dtype=np.float32).copy(),
+        )
+        edges += len(terms)
+        report("facts", edges)
+
+    image = _image_matrix(tx, product_pos, report) if with_images else None
+    return customer_ids, product_ids, np.array(catalog, dtype=np.bool_), purchases, facts, term_ids, texts, image
+
+
+def _stored_text(
+    pid: str, name: str | None, description: str | None, vector: list[float] | None, made_of: str | None
+) -> tuple[str, list[float] | None]:
+    """The product's text, and its stored vector if that was made from this text (else ``None``)."""
+    text = product_text(name, description)
+    if vector is None or not text or made_of != text_hash(text):
+        return text, None
+    if len(vector) != DIMENSIONS:
+        raise InputError(f"Product {pid}: textEmbedding has {len(vector)} values, expected {DIMENSIONS}")
+    return text, vector
+
+
+def _text_matrix(texts: list[tuple[str, list[float] | None]]) -> tuple[NDArray[np.float32], int]:
+    """Stored vectors where current, the rest embedded now; the matrix and how many were embedded."""
+    matrix = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    missing = []
+    for i, (text, vector) in enumerate(texts):
+        if vector is not None:
+            matrix[i] = vector
+        elif text:
+            missing.append(i)
+    if missing:
+        matrix[missing] = embed_texts([texts[i][0] for i in missing])
+    return matrix, len(missing)
+
+
+def _image_matrix(tx: ManagedTransaction, product_pos: dict[str, int], report: Progress) -> NDArray[np.float32] | None:
+    sums: NDArray[np.float64] | None = None
+    seen = 0
+    for r in tx.run(q.SNAPSHOT_IMAGES):
+        position = product_pos.get(r["product"])
+        if position is None:
+            continue
+        vector = np.asarray(r["embedding"], dtype=np.float64)
+        if sums is None:
+            sums = np.zeros((len(product_pos), vector.shape[0]), dtype=np.float64)
+        if vector.shape[0] != sums.shape[1]:
+            raise InputError(
+                f"Image embeddings of unequal length: {vector.shape[0]} for a photo of {r['product']}, "
+                f"{sums.shape[1]} before; re-run `shopgraph ingest images` with one embedding model"
+            )
+        sums[position] += vector
+        seen += 1
+    report("images", seen)
+    if sums is None:
+        return None
+    # The mean's direction is the sum's; scaling the sum to unit length gives the normalised mean.
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0).astype(np.float32)

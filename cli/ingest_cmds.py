@@ -154,3 +154,31 @@ def purchases(
       shopgraph ingest purchases ../shared/datasets/hm/transactions.csv
     """
     _run("purchases", lib.ingest_purchases, path, fmt, source, rejects, batch_size, as_json)
+
+
+@ingest.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=False)
+@json_option
+def policies(path: Path | None, as_json: bool) -> None:
+    """Load the shop's returns, sizes and delivery policies (CSV) as Policy nodes for `shopgraph ask`.
+
+    Columns: id, kind (returns/sizes/delivery), title, applies_to (category:<id>|brand:<name>,
+    empty for the shop-wide default), returnable, days, min_days, text. Without PATH, the
+    example policies shipped in assistant/data/policies.csv are loaded. Re-running changes nothing.
+
+    \b
+    Example:
+      shopgraph ingest policies
+      shopgraph ingest policies my_policies.csv --json
+    """
+    from assistant.policies import load_policies
+
+    config = settings()
+    with driver(config) as handle:
+        report = load_policies(handle, path, config.database)
+    if as_json:
+        print_json(report)
+    else:
+        print_pairs(
+            {"file": report.file, "policies": report.policies, "links": report.links}, title="Ingested policies"
+        )

@@ -37,7 +37,8 @@ def sample_dir() -> Path:
 
 
 def run_demo(settings: Settings, progress: Callable[[str], None] | None = None) -> DemoReport:
-    """Install and start the local Neo4j (unless NEO4J_URI names another), load the sample, derive preferences.
+    """Install and start the local Neo4j (unless NEO4J_URI names another), load the sample, derive preferences,
+    and load the example policies that ``shopgraph ask`` answers service questions from.
 
     Returns the graph statistics, the Browser URL and three queries to paste into Browser.
 
@@ -80,6 +81,10 @@ def run_demo(settings: Settings, progress: Callable[[str], None] | None = None) 
             )
         say("deriving customers' preferences")
         preferences = compute_preferences(driver, database=db)
+        say("loading the shop's policies")
+        from assistant.policies import load_policies  # the assistant's data; a plugin, imported only here
+
+        load_policies(driver, database=db)
         stats = graph_stats(driver, db)
     finally:
         driver.close()

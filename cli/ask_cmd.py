@@ -1,0 +1,94 @@
+"""``shopgraph ask``: a shopper's question answered from the graph alone.
+
+The assistant (and, for photos, the vision plugin) is imported inside the command, so that
+``shopgraph`` starts fast for everything else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import driver, settings
+from .render import console, json_option, print_json, print_pairs, print_table, spinner
+
+
+@click.command()
+@click.argument("question")
+@click.option(
+    "--image",
+    "image_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help='A photo the question is about ("what brand is this?").',
+)
+@click.option("--customer", default=None, help="A customer id: searches and suggestions follow their preferences.")
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="YOLO segmentation weights (.pt) for the photo. Default: vision/models/shopgraph-seg.pt",
+)
+@json_option
+def ask(question: str, image_path: Path | None, customer: str | None, model_path: Path | None, as_json: bool) -> None:
+    """Answer a shopper's QUESTION from the graph: about a photo, the catalog, or the shop's policies.
+
+    Answers come from graph facts, each with its confidence and where it came from (the catalog
+    column, the product name or description, or a model); a photo is matched to the catalog
+    photos ingested with `shopgraph ingest images`. When the assistant does not know, it says so
+    and shows what it understood. No external service is used.
+
+    \b
+    Example:
+      shopgraph ask "what brand is this?" --image photo.jpg
+      shopgraph ask "show me similar ones in black" --image photo.jpg
+      shopgraph ask "which Puma shoes are under 2000?"
+      shopgraph ask "what goes with this skirt?" --customer <customer id>
+      shopgraph ask "can I return a swimsuit?" --json
+    """
+    from assistant.answer import ask as answer_question
+
+    config = settings()
+    with driver(config) as handle, spinner("thinking"):
+        answer = answer_question(
+            handle, question, image_path, customer, model_path=model_path, database=config.database
+        )
+    if as_json:
+        print_json(answer)
+        return
+    console.print(answer.text, highlight=False)
+    print_pairs(
+        {
+            "intent": f"{answer.intent} ({answer.intent_confidence:.2f}: {answer.intent_reason})",
+            "answer known": answer.known,
+            "confidence": answer.confidence,
+            "value": ", ".join(answer.value),
+        },
+        title="How it answered",
+    )
+    understood = [
+        {"label": e.label, "id": e.id, "name": e.name, "words": e.surface, "how": e.method, "score": e.score}
+        for e in answer.understood
+    ]
+    if answer.price is not None:
+        low, high = answer.price.min, answer.price.max
+        bound = " to ".join(f"{v:g}" for v in (low, high) if v is not None)
+        bound = bound if low is not None and high is not None else (f"≤ {bound}" if high is not None else f"≥ {bound}")
+        understood.append({"label": "Price", "name": bound, "words": answer.price.surface})
+    if understood:
+        print_table(understood, ["label", "id", "name", "words", "how", "score"], title="What it understood")
+    if answer.photo:
+        print_pairs(answer.photo, title="The photo's main object")
+    if answer.products:
+        rows = [{"product": p.id, "name": p.name, "why": p.how, "visual match": p.score} for p in answer.products]
+        print_table(rows, title="Products")
+    if answer.queries:
+        print_table(
+            [
+                {"query": q.name, "parameters": ", ".join(f"{k}={v}" for k, v in q.params.items())}
+                for q in answer.queries
+            ],
+            title="Queries run",
+        )

@@ -8,7 +8,19 @@ import click
 
 from graphstore.errors import ShopgraphError
 
-from . import db_cmds, demo_cmd, ingest_cmds, neo4j_cmds, query_cmds, vision_cmds, vision_graph_cmds
+from . import (
+    ask_cmd,
+    browser_cmd,
+    db_cmds,
+    demo_cmd,
+    ingest_cmds,
+    model_cmds,
+    neo4j_cmds,
+    query_cmds,
+    recommend_cmds,
+    vision_cmds,
+    vision_graph_cmds,
+)
 from .render import err_console
 
 
@@ -46,9 +58,15 @@ cli.add_command(query_cmds.query)
 cli.add_command(query_cmds.stats)
 cli.add_command(query_cmds.reason)
 cli.add_command(demo_cmd.demo)
+cli.add_command(browser_cmd.browser_cmd)
 ingest_cmds.ingest.add_command(vision_graph_cmds.images)
 cli.add_command(vision_graph_cmds.similar)
 cli.add_command(vision_cmds.vision)
+cli.add_command(recommend_cmds.recommend_cmd)
+cli.add_command(recommend_cmds.explain_cmd)
+cli.add_command(ask_cmd.ask)
+cli.add_command(model_cmds.train)
+cli.add_command(model_cmds.evaluate)
 
 
 def main() -> None:

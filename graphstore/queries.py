@@ -183,3 +183,32 @@ RECORD_MIGRATION = """
 MERGE (m:SchemaMigration {version: $version})
 SET m.name = $name, m.appliedAt = datetime()
 """
+
+# Recommendations (graphstore.recommend): what a named query's empty answer means.
+CUSTOMER_STATE = """
+MATCH (c:Customer {id: $id})
+RETURN c.recEmbedding IS NOT NULL AS embedded, COUNT { (c)-[:PREFERS]->() } AS preferences
+"""
+PRODUCT_EXISTS = "MATCH (p:Product {id: $id}) RETURN p.id AS id"
+# Stated preferences that name no vocabulary node, matched as cypher/cold_start.cypher matches them.
+UNKNOWN_TERMS = """
+UNWIND $brands AS value
+WITH value WHERE NOT EXISTS {
+  MATCH (t:Brand) WHERE toLower(t.id) = toLower(trim(value)) OR toLower(t.name) = toLower(trim(value))
+}
+RETURN 'brand' AS kind, value
+UNION ALL
+UNWIND $colours AS value
+WITH value WHERE NOT EXISTS {
+  MATCH (t:Colour) WHERE toLower(t.id) = toLower(trim(value)) OR toLower(t.name) = toLower(trim(value))
+                      OR any(s IN coalesce(t.synonyms, []) WHERE toLower(s) = toLower(trim(value)))
+}
+RETURN 'colour' AS kind, value
+UNION ALL
+UNWIND $categories AS value
+WITH value WHERE NOT EXISTS {
+  MATCH (t:Category) WHERE toLower(t.id) = toLower(trim(value)) OR toLower(t.name) = toLower(trim(value))
+                        OR any(s IN coalesce(t.synonyms, []) WHERE toLower(s) = toLower(trim(value)))
+}
+RETURN 'category' AS kind, value
+"""

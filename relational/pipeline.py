@@ -1,0 +1,391 @@
+"""The two jobs behind ``shopgraph train`` and ``shopgraph evaluate``.
+
+``train_models``: text embeddings onto products, then the knowledge-graph embedding models
+compared on held-out triples (the best one's entity vectors and proposed missing attributes
+written back), then the recommender fitted on every purchase and its customer and product
+vectors written back, each step stamped with its model version and recorded as a ModelRun.
+
+``evaluate_models``: the recommender (in each fusion variant) against the six baselines on
+the rolling time split, the report saved as Markdown, JSON and a PNG plot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import resource
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from neo4j import Driver
+
+from graphstore.errors import ConfigError
+
+from .baselines import baseline_factories
+from .data import Recommender, Snapshot, from_day
+from .evaluate import EvaluationReport, evaluate, plot_report, render_markdown
+from .export import read_snapshot
+from .features import embed_product_texts
+from .fusion import FUSIONS
+from .gnn import GNNRecommender
+from .kge import entity_embeddings, save_kge
+from .kge_eval import compare_kge
+from .kge_infer import propose_missing
+from .split import rolling_cutoffs
+from .writeback import (
+    clear_stale_embeddings,
+    clear_stale_inferred,
+    record_model_run,
+    write_embeddings,
+    write_inferred,
+)
+
+Say = Callable[[str], None]
+
+# Relations whose gaps the KGE model fills with INFERRED proposals: the attributes catalogs
+# leave unstated most often (materials outside descriptions, style and pattern in names).
+INFER_RELATIONS: tuple[str, ...] = ("MADE_OF", "HAS_STYLE", "HAS_PATTERN")
+
+
+@dataclass(frozen=True)
+class RecommenderSettings:
+    """The recommender's hyper-parameters, shared by ``train`` and ``evaluate``."""
+
+    fusion: str = "attention"
+    epochs: int = 8
+    dim: int = 64
+    seed: int = 0
+    use_text: bool = True
+    use_images: bool = True
+
+    def build(self, fusion: str | None = None, checkpoint_dir: Path | None = None) -> GNNRecommender:
+        """A fresh, unfitted recommender with these settings (``fusion`` overrides)."""
+        return GNNRecommender(
+            fusion=fusion or self.fusion,
+            dim=self.dim,
+            epochs=self.epochs,
+            seed=self.seed,
+            use_text=self.use_text,
+            use_images=self.use_images,
+            checkpoint_dir=checkpoint_dir,
+        )
+
+
+@dataclass
+class TrainReport:
+    """What ``train_models`` did: sizes, model versions, metrics, what was written, and its cost."""
+
+    trained_at: datetime
+    customers: int
+    products: int
+    purchases: int
+    products_with_photo: int
+    texts_embedded: int
+    kge: dict[str, Any]
+    kge_version: str
+    kge_vectors: dict[str, int]
+    inferred: dict[str, int]
+    rec_version: str
+    rec_history: list[dict[str, float]]
+    rec_attention: dict[str, float] | None
+    rec_vectors: dict[str, int]
+    checkpoints: list[str]
+    seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_mib: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return {
+            "trainedAt": self.trained_at.isoformat(),
+            "customers": self.customers,
+            "products": self.products,
+            "purchases": self.purchases,
+            "productsWithPhoto": self.products_with_photo,
+            "textsEmbedded": self.texts_embedded,
+            "kge": self.kge,
+            "kgeVersion": self.kge_version,
+            "kgeVectors": self.kge_vectors,
+            "inferred": self.inferred,
+            "recVersion": self.rec_version,
+            "recHistory": self.rec_history,
+            "recAttention": self.rec_attention,
+            "recVectors": self.rec_vectors,
+            "checkpoints": self.checkpoints,
+            "seconds": self.seconds,
+            "peakRssMiB": self.peak_rss_mib,
+        }
+
+
+@dataclass
+class EvaluateReport:
+    """``evaluate_models``' outcome: the comparison and where its files are."""
+
+    report: EvaluationReport
+    markdown: str
+    files: dict[str, str]
+    seconds: float
+    peak_rss_mib: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return {
+            **self.report.to_dict(),
+            "files": self.files,
+            "seconds": self.seconds,
+            "peakRssMiB": self.peak_rss_mib,
+        }
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """PyTorch on one CPU thread inside the block, restored after it.
+
+    The fits are many small tensor operations, which a second thread slows down when the other
+    core is busy (measured: LightGCN 15 s per fit on one thread, 170 s on two).
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far, in MiB (Linux reports ``ru_maxrss`` in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rec_version(model: GNNRecommender, snapshot: Snapshot) -> str:
+    """``<model name>@<first 12 hex of the SHA-256 of its product vectors>``: a refit that changes
+    anything is a new version, the same seed on the same data the same one."""
+    digest = hashlib.sha256(np.ascontiguousarray(model.product_embeddings()).tobytes())
+    digest.update(str(snapshot.num_customers).encode())
+    return f"{model.name}@{digest.hexdigest()[:12]}"
+
+
+def train_models(
+    driver: Driver,
+    models_dir: Path,
+    *,
+    settings: RecommenderSettings | None = None,
+    purchase_source: str | None = None,
+    kge_models: Sequence[str] = ("transe", "distmult", "complex"),
+    kge_epochs: int | None = None,
+    infer_relations: Sequence[str] = INFER_RELATIONS,
+    min_inferred_score: float = 0.5,
+    database: str | None = None,
+    say: Say | None = None,
+) -> TrainReport:
+    """Train every model on the whole graph and write the results back onto it.
+
+    Args:
+        driver: an open driver.
+        models_dir: where checkpoints go (``<home>/models`` by default in the CLI).
+        settings: the recommender's hyper-parameters (defaults: attention fusion, seed 0).
+        purchase_source: train on the purchases of this source only (``hm`` for ``hm:*``).
+        kge_models: the knowledge-graph embedding models to compare; the best by validation MRR
+            is the one written back.
+        infer_relations: relations for which products lacking them get INFERRED proposals.
+        min_inferred_score: proposals scoring below it are not written.
+        say: called with a line per step.
+
+    Returns:
+        A :class:`TrainReport`.
+
+    Raises:
+        InputError: the graph has no purchases (of ``purchase_source``).
+        ConfigError: bad hyper-parameters.
+        WriteFailed: a write-back batch failed after its retries.
+    """
+    settings = settings or RecommenderSettings()
+    if settings.fusion not in FUSIONS:
+        raise ConfigError(f"unknown fusion {settings.fusion!r}; known: {', '.join(FUSIONS)}")
+    note = say or (lambda _: None)
+    seconds: dict[str, float] = {}
+    trained_at = datetime.now(UTC)
+    models_dir.mkdir(parents=True, exist_ok=True)
+
+    started = time.perf_counter()
+    note("embedding product names and descriptions (all-MiniLM-L6-v2)")
+    texts = embed_product_texts(driver, database=database)
+    seconds["text"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    note("reading the graph")
+    snapshot = read_snapshot(driver, database=database, purchase_source=purchase_source)
+    seconds["export"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    note(f"knowledge-graph embeddings: comparing {', '.join(kge_models)}")
+    with one_thread():
+        kge = compare_kge(snapshot, kge_models, seed=settings.seed, epochs=kge_epochs)
+    best = kge.best_model
+    save_kge(best, models_dir / f"{best.version.replace('@', '-')}.pt")
+    kge_vectors: dict[str, int] = {}
+    for label, (ids, vectors) in entity_embeddings(best).items():
+        kge_vectors[label] = write_embeddings(
+            driver,
+            label,
+            "kgeEmbedding",
+            ids,
+            vectors,
+            version=best.version,
+            trained_at=trained_at,
+            stamp_prefix="kge",
+            database=database,
+        )
+        clear_stale_embeddings(
+            driver, label, "kgeEmbedding", version=best.version, stamp_prefix="kge", database=database
+        )
+    inferred: dict[str, int] = {}
+    trained_relations = set(best.triples.relations)
+    for relation in infer_relations:
+        if relation not in trained_relations:
+            continue
+        rows = propose_missing(best, snapshot, relation, min_score=min_inferred_score)
+        inferred[relation] = write_inferred(
+            driver, rows, version=best.version, trained_at=trained_at, database=database
+        )
+        clear_stale_inferred(driver, relation, version=best.version, database=database)
+    record_model_run(
+        driver, best.version, "kge", trained_at, settings.seed, best.params(), kge.as_dict(), database=database
+    )
+    seconds["kge"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    note(f"recommender: {settings.fusion} fusion, {settings.epochs} epochs over {len(snapshot.purchases):,} purchases")
+    model = settings.build()
+    with one_thread():
+        model.fit(snapshot)
+    version = rec_version(model, snapshot)
+    checkpoint = model.save(models_dir / f"{version.replace('@', '-')}.pt")
+    rec_vectors = {
+        "Customer": write_embeddings(
+            driver,
+            "Customer",
+            "recEmbedding",
+            snapshot.customer_ids,
+            model.customer_embeddings(),
+            version=version,
+            trained_at=trained_at,
+            stamp_prefix="rec",
+            database=database,
+        ),
+        "Product": write_embeddings(
+            driver,
+            "Product",
+            "recEmbedding",
+            snapshot.product_ids,
+            model.product_embeddings(),
+            version=version,
+            trained_at=trained_at,
+            stamp_prefix="rec",
+            database=database,
+        ),
+    }
+    for label in rec_vectors:
+        clear_stale_embeddings(driver, label, "recEmbedding", version=version, stamp_prefix="rec", database=database)
+    last_day = int(snapshot.purchases.day.max())
+    record_model_run(
+        driver,
+        version,
+        "recommender",
+        trained_at,
+        settings.seed,
+        {**model.config, "purchaseSource": purchase_source, "lastPurchase": from_day(last_day).isoformat()},
+        {"history": model.history, "attention": model.attention_weights()},
+        database=database,
+    )
+    seconds["recommender"] = time.perf_counter() - started
+
+    with_photo = 0 if snapshot.image is None else int(np.count_nonzero(np.abs(snapshot.image).sum(axis=1)))
+    return TrainReport(
+        trained_at=trained_at,
+        customers=snapshot.num_customers,
+        products=snapshot.num_products,
+        purchases=len(snapshot.purchases),
+        products_with_photo=with_photo,
+        texts_embedded=texts,
+        kge=kge.as_dict(),
+        kge_version=best.version,
+        kge_vectors=kge_vectors,
+        inferred=inferred,
+        rec_version=version,
+        rec_history=model.history,
+        rec_attention=model.attention_weights(),
+        rec_vectors=rec_vectors,
+        checkpoints=[str(models_dir / f"{best.version.replace('@', '-')}.pt"), str(checkpoint)],
+        seconds=seconds,
+        peak_rss_mib=peak_rss_mib(),
+    )
+
+
+def evaluate_models(
+    driver: Driver,
+    out_dir: Path,
+    *,
+    settings: RecommenderSettings | None = None,
+    fusions: Sequence[str] = FUSIONS,
+    baselines: bool = True,
+    purchase_source: str | None = None,
+    cutoffs: int = 8,
+    step: int = 28,
+    horizon: int = 28,
+    k: int = 12,
+    database: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    say: Say | None = None,
+) -> EvaluateReport:
+    """The recommender in each fusion variant against the baselines on the rolling time split.
+
+    Every method is fitted at each of ``cutoffs`` cut-offs, ``step`` days apart (the last one
+    ``horizon`` days before the last purchase), on the purchases before it, and asked for the top
+    ``k`` products of every customer who bought in the ``horizon`` days after it and before it.
+
+    Args:
+        out_dir: where ``evaluation.md``, ``evaluation.json`` and ``evaluation.png`` are written.
+        fusions: the recommender's fusion variants to compare (the ablation).
+        baselines: include the six baselines.
+        progress: called with (steps done, steps, what runs now).
+
+    Returns:
+        An :class:`EvaluateReport`.
+
+    Raises:
+        InputError: the graph has no purchases (of ``purchase_source``).
+        ConfigError: an unknown fusion, or fewer than one cut-off.
+    """
+    settings = settings or RecommenderSettings()
+    unknown = [f for f in fusions if f not in FUSIONS]
+    if unknown:
+        raise ConfigError(f"unknown fusion {unknown[0]!r}; known: {', '.join(FUSIONS)}")
+    if cutoffs < 1:
+        raise ConfigError(f"need at least one cut-off, got {cutoffs}")
+    note = say or (lambda _: None)
+    started = time.perf_counter()
+    note("reading the graph")
+    snapshot = read_snapshot(driver, database=database, purchase_source=purchase_source)
+    days = rolling_cutoffs(int(snapshot.purchases.day.max()), count=cutoffs, step=step, horizon=horizon)
+    factories: list[Callable[[], Recommender]] = list(baseline_factories(settings.seed)) if baselines else []
+    factories += [partial(settings.build, fusion) for fusion in fusions]
+    with one_thread():
+        report = evaluate(snapshot, factories, cutoffs=days, k=k, horizon=horizon, progress=progress)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    markdown = render_markdown(report)
+    files = {
+        "markdown": str(out_dir / "evaluation.md"),
+        "json": str(out_dir / "evaluation.json"),
+        "plot": str(plot_report(report, out_dir / "evaluation.png")),
+    }
+    Path(files["markdown"]).write_text(markdown + "\n", encoding="utf-8")
+    Path(files["json"]).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return EvaluateReport(report, markdown, files, time.perf_counter() - started, peak_rss_mib())

@@ -1,0 +1,164 @@
+"""``shopgraph train`` and ``shopgraph evaluate`` end to end on the shipped H&M sample, real Neo4j."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from neo4j import Driver
+
+from cli.main import cli
+from graphstore.ingest import ingest_catalog, ingest_customers, ingest_purchases
+from relational.data import from_day, to_day
+from relational.export import read_snapshot
+from relational.pipeline import RecommenderSettings, evaluate_models, train_models
+from relational.split import make_task, rolling_cutoffs
+
+from .conftest import SAMPLE
+
+pytestmark = pytest.mark.neo4j
+
+FAST = RecommenderSettings(epochs=2, seed=0)
+
+
+def load_sample(driver: Driver) -> None:
+    ingest_catalog(driver, SAMPLE / "hm_articles.csv")
+    ingest_customers(driver, SAMPLE / "hm_customers.csv")
+    ingest_purchases(driver, SAMPLE / "hm_transactions.csv")
+
+
+def scalar(driver: Driver, query: str, **params: object) -> object:
+    records, _, _ = driver.execute_query(query, params)
+    return records[0][0]
+
+
+def test_train_writes_stamped_vectors_inferred_facts_and_model_runs(driver: Driver, tmp_path: Path) -> None:
+    load_sample(driver)
+    report = train_models(driver, tmp_path, settings=FAST, kge_models=("distmult", "complex"), kge_epochs=2)
+
+    buyers = scalar(driver, "MATCH (c:Customer) WHERE EXISTS { (c)-[:PURCHASED]->() } RETURN count(c)")
+    assert report.customers == buyers == 60
+    assert report.purchases == scalar(driver, "MATCH ()-[r:PURCHASED]->() RETURN count(r)") == 2239
+    assert report.rec_vectors == {"Customer": report.customers, "Product": report.products}
+    for label, count in report.rec_vectors.items():
+        stamped = scalar(
+            driver,
+            f"MATCH (n:{label}) WHERE n.recEmbedding IS NOT NULL AND n.recModelVersion = $v "
+            "AND size(n.recEmbedding) = 64 AND n.recTrainedAt IS NOT NULL RETURN count(n)",
+            v=report.rec_version,
+        )
+        assert stamped == count
+    assert (
+        scalar(driver, "MATCH (p:Product) WHERE p.textEmbedding IS NOT NULL RETURN count(p)") == report.texts_embedded
+    )
+    assert report.texts_embedded == 642  # every sample article has a name
+    for label, count in report.kge_vectors.items():
+        assert count > 0
+        assert (
+            scalar(driver, f"MATCH (n:{label}) WHERE n.kgeModelVersion = $v RETURN count(n)", v=report.kge_version)
+            == count
+        )
+    runs = driver.execute_query("MATCH (m:ModelRun) RETURN m.id AS id, m.kind AS kind ORDER BY kind").records
+    assert [(r["id"], r["kind"]) for r in runs] == [(report.kge_version, "kge"), (report.rec_version, "recommender")]
+    # Proposals only for products that state no such fact, and never as an asserted relationship.
+    for relation, written in report.inferred.items():
+        clash = scalar(
+            driver,
+            f"MATCH (p:Product)-[i:INFERRED {{relation: $r}}]->() WHERE EXISTS {{ (p)-[:{relation}]->() }} "
+            "RETURN count(i)",
+            r=relation,
+        )
+        assert clash == 0
+        assert scalar(driver, "MATCH ()-[i:INFERRED {relation: $r}]->() RETURN count(i)", r=relation) == written
+    assert all(Path(p).exists() for p in report.checkpoints)
+
+
+def test_the_vector_index_ranks_like_the_written_vectors(driver: Driver, tmp_path: Path) -> None:
+    load_sample(driver)
+    train_models(driver, tmp_path, settings=FAST, kge_models=("distmult",), kge_epochs=1, infer_relations=())
+    rows = driver.execute_query(
+        "MATCH (p:Product) WHERE p.recEmbedding IS NOT NULL RETURN p.id AS id, p.recEmbedding AS v ORDER BY id"
+    ).records
+    ids = [r["id"] for r in rows]
+    items = np.array([r["v"] for r in rows], dtype=np.float64)
+    items /= np.linalg.norm(items, axis=1, keepdims=True)
+    customer, vector = driver.execute_query(
+        "MATCH (c:Customer) WHERE c.recEmbedding IS NOT NULL RETURN c.id, c.recEmbedding ORDER BY c.id LIMIT 1"
+    ).records[0]
+    exact = np.argsort(-(items @ np.asarray(vector) / np.linalg.norm(vector)))[:5]
+    found = driver.execute_query(
+        "MATCH (c:Customer {id: $c}) CALL db.index.vector.queryNodes('product_rec_embedding', 5, c.recEmbedding) "
+        "YIELD node RETURN node.id AS id",
+        c=customer,
+    ).records
+    # The index quantises vectors (int8), so near-ties may swap; its best must be among the exact top 5.
+    assert found[0]["id"] in {ids[i] for i in exact}
+
+
+def test_training_twice_with_one_seed_gives_one_version_and_no_duplicates(driver: Driver, tmp_path: Path) -> None:
+    load_sample(driver)
+    first = train_models(driver, tmp_path, settings=FAST, kge_models=("distmult",), kge_epochs=2)
+    count = "MATCH ()-[i:INFERRED]->() RETURN count(i)"
+    inferred = scalar(driver, count)
+    second = train_models(driver, tmp_path, settings=FAST, kge_models=("distmult",), kge_epochs=2)
+    assert (second.rec_version, second.kge_version) == (first.rec_version, first.kge_version)
+    assert second.texts_embedded == 0
+    assert scalar(driver, count) == inferred
+    assert scalar(driver, "MATCH (m:ModelRun) RETURN count(m)") == 2
+
+
+def test_evaluate_scores_the_pairs_of_the_split_and_writes_its_report(driver: Driver, tmp_path: Path) -> None:
+    load_sample(driver)
+    result = evaluate_models(driver, tmp_path, settings=FAST, fusions=("attention",), cutoffs=2)
+
+    snapshot = read_snapshot(driver, with_text=False, with_images=False)
+    last = scalar(driver, "MATCH ()-[r:PURCHASED]->() RETURN max(r.date)")
+    days = rolling_cutoffs(to_day(last.to_native()), count=2)
+    assert result.report.cutoffs == days
+    # Pair counts checked against Cypher: customers who bought in [cut-off, +28 days) and before it.
+    for day, pairs in zip(days, result.report.pairs, strict=True):
+        expected = scalar(
+            driver,
+            "MATCH (c:Customer)-[r:PURCHASED]->() WITH c, collect(r.date) AS dates "
+            "WHERE any(d IN dates WHERE d < $cut) AND any(d IN dates WHERE $cut <= d < $end) RETURN count(c)",
+            cut=from_day(day),
+            end=from_day(day + 28),
+        )
+        assert pairs == expected == len(make_task(snapshot, day).customers)
+    names = [m.name for m in result.report.methods]
+    assert names == [
+        "popularity",
+        "recent_popularity",
+        "repurchase_then_popular",
+        "item_knn",
+        "bpr",
+        "lightgcn",
+        "gnn-attention",
+    ]
+    saved = json.loads(Path(result.files["json"]).read_text())
+    assert saved["pairs"] == sum(result.report.pairs)
+    assert Path(result.files["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "gnn-attention" in Path(result.files["markdown"]).read_text()
+
+
+def test_cli_evaluate_prints_the_table_as_json(driver: Driver, neo4j_settings, tmp_path: Path) -> None:
+    load_sample(driver)
+    env = {
+        "NEO4J_URI": neo4j_settings.bolt_uri,
+        "NEO4J_PASSWORD": neo4j_settings.resolved_password(),
+        "SHOPGRAPH_HOME": str(neo4j_settings.home),
+    }
+    result = CliRunner().invoke(
+        cli,
+        ["evaluate", "--cutoffs", "1", "--epochs", "1", "--fusion", "concat", "--out", str(tmp_path), "--json"],
+        env=env,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [m["name"] for m in data["methods"]][-1] == "gnn-concat"
+    assert len(data["methods"]) == 7
+    assert all(0.0 <= m["metrics"]["map"] <= 1.0 for m in data["methods"])

@@ -64,6 +64,7 @@ SAMPLE_VALUES: dict[str, Any] = {
 # Optional parameters whose default would make the example say little.
 QUERY_SAMPLES: dict[str, dict[str, Any]] = {
     "cold_start": {"brands": ["h-m"], "colours": ["black"], "categories": ["trousers"]},
+    "ask_find_product": {"lucene": "+skinny +denim", "words": ["skinny", "denim"]},
 }
 
 # Slides are grouped by what an analyst asks; a query not listed here lands in the last group.

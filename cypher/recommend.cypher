@@ -13,6 +13,7 @@
 // param: styleWeight (float, default 0.1) weight of the customer's PREFERS share of the product's style
 // param: availableWeight (float, default 0.1) added when the catalog lists the product (inCatalog), so products known only from purchases rank lower
 // param: similarTo (float, default 0.5) name a purchased product as "similar" when its recommender cosine with the candidate is at least this
+// param: exhaustive (bool, default false) take the candidates from a scan of every product's recommender vector instead of the vector index: exact nearest neighbours, slower; compare the two to check the index's recall
 // returns: product, name, brand, category, colour, score, similarity, source, reasons
 // needs: `shopgraph train` (Customer and Product recEmbedding) and `shopgraph reason preferences`; without recEmbedding it ranks by preferences alone
 // score = modelWeight * cos(customer, product)                      (0 without a customer vector)
@@ -24,9 +25,20 @@
 // weight over the total of its kind, so each Σ is at most 1. similarity is cos, rounded to 4 decimals.
 MATCH (c:Customer {id: $customerId})
 CALL (c) {
-  WITH c WHERE c.recEmbedding IS NOT NULL
+  WITH c WHERE c.recEmbedding IS NOT NULL AND NOT $exhaustive
   CALL db.index.vector.queryNodes('product_rec_embedding', $candidates, c.recEmbedding) YIELD node
   RETURN node AS p, 'model' AS source
+  UNION
+  // The same $candidates exactly: the index is approximate (HNSW over int8-quantised vectors). The scan
+  // sits in a subquery of its own so that the planner filters on $exhaustive before it, not after.
+  WITH c WHERE c.recEmbedding IS NOT NULL AND $exhaustive
+  CALL (c) {
+    MATCH (p:Product) WHERE p.recEmbedding IS NOT NULL
+    WITH p ORDER BY vector.similarity.cosine(c.recEmbedding, p.recEmbedding) DESC, p.id
+    LIMIT $candidates
+    RETURN p
+  }
+  RETURN p, 'model' AS source
   UNION
   // Without a vector: the best $candidates by the same boosts, summed set-wise over the customer's PREFERS.
   WITH c WHERE c.recEmbedding IS NULL

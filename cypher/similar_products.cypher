@@ -8,13 +8,14 @@
 // param: embeddingWeight (float, default 0.5) weight of embedding in combined
 // param: attributeWeight (float, default 0.5) weight of attributes in combined
 // param: minSimilarity (float, default 0.5) an embedding cosine at least this is listed among the reasons
+// param: exhaustive (bool, default false) take the embedding candidates from a scan of every product's (and photo's) vector instead of the vector indexes: exact nearest neighbours, slower; compare the two to check the indexes' recall
 // returns: product, name, brand, category, colour, score, embedding, attributes, reasons
 // needs: foundation (catalog); for the embedding part `shopgraph train` (text and recommender vectors) and `shopgraph ingest images`
 // embedding = mean of { cos(text), max cos over photo pairs, cos(recommender) } over those both products have; cos = 2 * vector.similarity.cosine - 1
 // attributes = Σ_t min(a_t, b_t) / Σ_t max(a_t, b_t), a_t = confidence of the fact linking product a to term t (0 if none);
 //              a category fact also links the product to the category's ancestors, with the same confidence
-// candidates = the nearest $candidates of each vector index (not for by attributes) and the $candidates products with
-//              the highest attributes (not for by embedding)
+// candidates = the nearest $candidates of each vector index (not for by attributes; with exhaustive, the exact nearest
+//              by a scan of every vector) and the $candidates products with the highest attributes (not for by embedding)
 // score = embedding | attributes | embeddingWeight * coalesce(embedding, 0) + attributeWeight * attributes
 MATCH (a:Product {id: $productId})
 WHERE $by IN ['embedding', 'attributes', 'combined']
@@ -58,17 +59,48 @@ CALL (a, byFacts) {
   UNWIND byFacts AS p
   RETURN p
   UNION
-  WITH a WHERE $by <> 'attributes' AND a.textEmbedding IS NOT NULL
+  WITH a WHERE $by <> 'attributes' AND a.textEmbedding IS NOT NULL AND NOT $exhaustive
   CALL db.index.vector.queryNodes('product_text_embedding', $candidates, a.textEmbedding) YIELD node
   RETURN node AS p
   UNION
-  WITH a WHERE $by <> 'attributes' AND a.recEmbedding IS NOT NULL
+  WITH a WHERE $by <> 'attributes' AND a.recEmbedding IS NOT NULL AND NOT $exhaustive
   CALL db.index.vector.queryNodes('product_rec_embedding', $candidates, a.recEmbedding) YIELD node
   RETURN node AS p
   UNION
-  WITH a WHERE $by <> 'attributes'
+  WITH a WHERE $by <> 'attributes' AND NOT $exhaustive
   MATCH (a)<-[:DEPICTS]-(photo:Image) WHERE photo.embedding IS NOT NULL
   CALL db.index.vector.queryNodes('image_embedding', $candidates, photo.embedding) YIELD node
+  MATCH (node)-[:DEPICTS]->(p:Product)
+  RETURN p
+  UNION
+  // The same candidates exactly, from every vector: the indexes are approximate (HNSW over int8-quantised
+  // vectors). Each scan sits in a subquery of its own so that the planner filters on $exhaustive before it.
+  WITH a WHERE $by <> 'attributes' AND a.textEmbedding IS NOT NULL AND $exhaustive
+  CALL (a) {
+    MATCH (p:Product) WHERE p.textEmbedding IS NOT NULL
+    WITH p ORDER BY vector.similarity.cosine(a.textEmbedding, p.textEmbedding) DESC, p.id
+    LIMIT $candidates
+    RETURN p
+  }
+  RETURN p
+  UNION
+  WITH a WHERE $by <> 'attributes' AND a.recEmbedding IS NOT NULL AND $exhaustive
+  CALL (a) {
+    MATCH (p:Product) WHERE p.recEmbedding IS NOT NULL
+    WITH p ORDER BY vector.similarity.cosine(a.recEmbedding, p.recEmbedding) DESC, p.id
+    LIMIT $candidates
+    RETURN p
+  }
+  RETURN p
+  UNION
+  WITH a WHERE $by <> 'attributes' AND $exhaustive
+  MATCH (a)<-[:DEPICTS]-(photo:Image) WHERE photo.embedding IS NOT NULL
+  CALL (photo) {
+    MATCH (node:Image) WHERE node.embedding IS NOT NULL
+    WITH photo, node ORDER BY vector.similarity.cosine(photo.embedding, node.embedding) DESC, node.id
+    LIMIT $candidates
+    RETURN node
+  }
   MATCH (node)-[:DEPICTS]->(p:Product)
   RETURN p
 }

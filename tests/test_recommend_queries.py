@@ -507,6 +507,25 @@ def test_similar_products_by_embedding_attributes_and_both(shop: Driver) -> None
     assert table(result, "product") == [("shop:p2",), ("shop:p8",)]
 
 
+def test_exhaustive_scan_gives_the_rows_of_the_vector_indexes(shop: Driver) -> None:
+    # u1's five nearest products (e0): p1 and p11 (cosine 1), p2, p5, p7 (0.8); p1 and p5 were
+    # bought, so three are left. An ascending or unlimited scan would keep others (p3, p8, ...).
+    for exhaustive in (False, True):
+        result = rows(shop, "recommend", customerId="u1", candidates=5, exhaustive=exhaustive)
+        assert table(result, "product", "score") == [("shop:p2", 1.1083), ("shop:p7", 1.05), ("shop:p11", 1.0)]
+    assert rows(shop, "recommend", customerId="u1", exhaustive=True) == rows(shop, "recommend", customerId="u1")
+    # p1's two nearest: by text p1 and p3 (0.8), by recommender p1 and p11 (1.0, not in the catalog),
+    # by photo img1 and img2 (0.8, of p2); so p2 and p3 are ranked, p8 (0.6 by photo and recommender) is not.
+    for exhaustive in (False, True):
+        params = {"productId": "shop:p1", "by": "embedding", "candidates": 2, "exhaustive": exhaustive}
+        result = rows(shop, "similar_products", **params)
+        assert table(result, "product", "score") == [("shop:p2", 0.7333), ("shop:p3", 0.7)]
+    for by in ("embedding", "combined"):
+        assert rows(shop, "similar_products", productId="shop:p1", by=by, exhaustive=True) == rows(
+            shop, "similar_products", productId="shop:p1", by=by
+        )
+
+
 def test_complete_the_look_from_co_purchases_then_compatible_attributes(shop: Driver) -> None:
     # Within 30 days of buying p1: u3 and u4 bought p6, u1 bought p5, u3 the belt p9 (for men: left
     # out, p1 is for women). 4 customers bought something, 3 bought p1, 3 p6, 1 p5.

@@ -11,6 +11,8 @@ from .common import driver, settings
 from .render import console, info, json_option, print_json, print_pairs, print_table, progress_bar, spinner
 
 _FUSIONS = ("concat", "product", "attention")
+# relational.pipeline.REPURCHASE_PRIOR, not imported: importing the pipeline loads torch, too slow for --help.
+_REPURCHASE_PRIOR = 2.0
 
 
 def _model_options(f: Any) -> Any:
@@ -156,6 +158,13 @@ def _attention(weights: dict[str, float] | None) -> str:
 @click.option("-k", "k", type=click.IntRange(1), default=12, show_default=True, help="Recommendations per customer.")
 @click.option("--no-baselines", is_flag=True, help="Evaluate the recommender only.")
 @click.option(
+    "--repurchase-prior",
+    type=click.FloatRange(0),
+    default=_REPURCHASE_PRIOR,
+    show_default=True,
+    help="Also rank with the model plus this weight on the customer's own past purchases (0: leave out).",
+)
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -174,6 +183,7 @@ def evaluate(
     horizon: int,
     k: int,
     no_baselines: bool,
+    repurchase_prior: float,
     out_dir: Path | None,
     as_json: bool,
 ) -> None:
@@ -199,6 +209,7 @@ def evaluate(
             settings=_recommender("attention", epochs, seed, no_text, no_images),
             fusions=fusions or _FUSIONS,
             baselines=not no_baselines,
+            repurchase_prior=repurchase_prior,
             purchase_source=purchase_source,
             cutoffs=cutoffs,
             step=step,

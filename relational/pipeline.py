@@ -54,6 +54,11 @@ Say = Callable[[str], None]
 # leave unstated most often (materials outside descriptions, style and pattern in names).
 INFER_RELATIONS: tuple[str, ...] = ("MADE_OF", "HAS_STYLE", "HAS_PATTERN")
 
+# β of the repurchase prior in the evaluated "model + own history" row: 2 puts every past
+# purchase (prior up to about 2) above any product the model alone prefers (cosine at most 1),
+# as repurchase-then-popular puts it above the popular list.
+REPURCHASE_PRIOR = 2.0
+
 
 @dataclass(frozen=True)
 class RecommenderSettings:
@@ -66,10 +71,14 @@ class RecommenderSettings:
     use_text: bool = True
     use_images: bool = True
 
-    def build(self, fusion: str | None = None, checkpoint_dir: Path | None = None) -> GNNRecommender:
-        """A fresh, unfitted recommender with these settings (``fusion`` overrides)."""
+    def build(
+        self, fusion: str | None = None, checkpoint_dir: Path | None = None, repurchase: float = 0.0
+    ) -> GNNRecommender:
+        """A fresh, unfitted recommender with these settings (``fusion`` overrides; ``repurchase``
+        is the ``β`` of the repurchase prior, 0 for the model alone)."""
         return GNNRecommender(
             fusion=fusion or self.fusion,
+            repurchase=repurchase,
             dim=self.dim,
             epochs=self.epochs,
             seed=self.seed,
@@ -336,6 +345,7 @@ def evaluate_models(
     settings: RecommenderSettings | None = None,
     fusions: Sequence[str] = FUSIONS,
     baselines: bool = True,
+    repurchase_prior: float = REPURCHASE_PRIOR,
     purchase_source: str | None = None,
     cutoffs: int = 8,
     step: int = 28,
@@ -355,6 +365,10 @@ def evaluate_models(
         out_dir: where ``evaluation.md``, ``evaluation.json`` and ``evaluation.png`` are written.
         fusions: the recommender's fusion variants to compare (the ablation).
         baselines: include the six baselines.
+        repurchase_prior: also evaluate the settings' fusion (the first of ``fusions`` if it is not
+            among them) with the repurchase prior of this
+            ``β`` (``relational.gnn``), the model's vectors re-ranked by the customer's own
+            purchases; 0 leaves that row out.
         progress: called with (steps done, steps, what runs now).
 
     Returns:
@@ -377,6 +391,9 @@ def evaluate_models(
     days = rolling_cutoffs(int(snapshot.purchases.day.max()), count=cutoffs, step=step, horizon=horizon)
     factories: list[Callable[[], Recommender]] = list(baseline_factories(settings.seed)) if baselines else []
     factories += [partial(settings.build, fusion) for fusion in fusions]
+    if repurchase_prior > 0 and fusions:
+        fusion = settings.fusion if settings.fusion in fusions else fusions[0]
+        factories.append(partial(settings.build, fusion, repurchase=repurchase_prior))
     with one_thread():
         report = evaluate(snapshot, factories, cutoffs=days, k=k, horizon=horizon, progress=progress)
     out_dir.mkdir(parents=True, exist_ok=True)

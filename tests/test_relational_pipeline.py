@@ -133,6 +133,7 @@ def test_evaluate_scores_the_pairs_of_the_split_and_writes_its_report(driver: Dr
         "bpr",
         "lightgcn",
         "gnn-attention",
+        "gnn-attention+repurchase2",
     ]
     saved = json.loads(Path(result.files["json"]).read_text())
     assert saved["pairs"] == sum(result.report.pairs)
@@ -155,6 +156,6 @@ def test_cli_evaluate_prints_the_table_as_json(driver: Driver, neo4j_settings, t
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert [m["name"] for m in data["methods"]][-1] == "gnn-concat"
-    assert len(data["methods"]) == 7
+    assert [m["name"] for m in data["methods"]][-2:] == ["gnn-concat", "gnn-concat+repurchase2"]
+    assert len(data["methods"]) == 8
     assert all(0.0 <= m["metrics"]["map"] <= 1.0 for m in data["methods"])

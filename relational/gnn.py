@@ -443,27 +443,28 @@ class GNNRecommender:
         attention = self._fitted().attention
         return None if attention is None else dict(attention)
 
-    def scores(self, customers: NDArray[np.int64]) -> Tensor:
+    def scores(self, customers: NDArray[np.int64], with_prior: bool = True) -> Tensor:
         """``(len(customers), products)`` ranking scores: the cosine plus the repurchase prior when
-        ``repurchase > 0``, ``−inf`` for products not known at the cut-off."""
+        ``repurchase > 0`` and ``with_prior``, ``−inf`` for products not known at the cut-off."""
         state = self._fitted()
         index = torch.as_tensor(np.asarray(customers, dtype=np.int64))
         out = state.customers[index] @ state.products.T
         beta = self.config["repurchase"]
-        if beta > 0:
+        if beta > 0 and with_prior:
             out = out + beta * state.prior.index_select(0, index).to_dense()
         return out.masked_fill(~state.candidates, float("-inf"))
 
-    def recommend(self, customers: NDArray[np.int64], k: int) -> NDArray[np.int64]:
+    def recommend(self, customers: NDArray[np.int64], k: int, with_prior: bool = True) -> NDArray[np.int64]:
         """Top-``k`` product positions per customer, best first (ties: lower position first);
-        ``-1`` pads rows when fewer than ``k`` products are candidates.
+        ``-1`` pads rows when fewer than ``k`` products are candidates. ``with_prior=False`` ranks
+        by the model's cosines alone, as a model fitted with ``repurchase=0`` would.
 
         Raises:
             ConfigError: not fitted, or ``k`` below 1.
         """
         if k < 1:
             raise ConfigError(f"{self.name}: k must be at least 1, got {k}")
-        scores = self.scores(customers)
+        scores = self.scores(customers, with_prior)
         # A stable sort, not topk, whose choice among equal scores is unspecified.
         values, order = torch.sort(scores, dim=1, descending=True, stable=True)
         ranked = order[:, :k].masked_fill(torch.isinf(values[:, :k]), -1).numpy()

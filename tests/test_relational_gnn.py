@@ -392,6 +392,12 @@ def test_repurchase_prior_is_added_to_the_cosine_and_puts_own_products_first():
     own = set(before.product[mine].tolist())
     # Every own purchase is at most 100 days old: a boost of at least 10 · 0.5^(100/180) ≈ 6.8 > 2.
     assert set(model.recommend(np.array([0]), len(own))[0].tolist()) == own
+    # Without the prior it ranks as the same model fitted with repurchase=0.
+    alone = _model(fusion="product", epochs=1)
+    alone.fit(snap.until(CUTOFF))
+    assert np.allclose(model.scores(np.array([0]), with_prior=False)[0][known].numpy(), cosine[known], atol=1e-5)
+    every = np.arange(snap.num_customers)
+    assert np.array_equal(model.recommend(every, 5, with_prior=False), alone.recommend(every, 5))
 
 
 def test_half_life_weights_recent_purchases_more():

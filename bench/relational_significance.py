@@ -35,7 +35,7 @@ from relational.data import Recommender, Snapshot, from_day
 from relational.export import read_snapshot
 from relational.gnn import GNNRecommender
 from relational.metrics import average_precision_at_k
-from relational.pipeline import REPURCHASE_PRIOR, one_thread
+from relational.pipeline import REPURCHASE_PRIOR, RecommenderSettings, one_thread
 from relational.split import EvalTask, make_task, rolling_cutoffs
 
 K = 12
@@ -122,7 +122,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seeds", default="0,1,2", help="GNN seeds, comma-separated")
     parser.add_argument("--cutoffs", type=int, default=8, help="rolling cut-offs")
     parser.add_argument("--shift", type=int, default=0, help="days before the last purchase the last window ends")
-    parser.add_argument("--gnn", default="{}", help="GNNRecommender arguments as JSON (defaults otherwise)")
+    parser.add_argument("--gnn", default="{}", help="GNNRecommender arguments as JSON (default: as `shopgraph evaluate`)")
     parser.add_argument("--prior", type=float, default=REPURCHASE_PRIOR, help="β of the repurchase prior")
     parser.add_argument("--resamples", type=int, default=10_000, help="bootstrap resamples")
     parser.add_argument("--out", type=Path, default=Path("bench/out/significance"), help="folder for the results")
@@ -143,13 +143,16 @@ def main(argv: list[str] | None = None) -> None:
         driver.close()
     cutoffs = rolling_cutoffs(int(snapshot.purchases.day.max()) - args.shift, count=args.cutoffs)
     with one_thread():
-        scores = pair_scores(snapshot, cutoffs, args.seeds, {"fusion": "attention", **args.gnn}, args.prior)
+        # What `shopgraph evaluate` fits, unless --gnn says otherwise.
+        settings = RecommenderSettings()
+        gnn = {"fusion": settings.fusion, "epochs": settings.epochs, **args.gnn}
+        scores = pair_scores(snapshot, cutoffs, args.seeds, gnn, args.prior)
     result = {
         "command": "python -m bench.relational_significance " + " ".join(sys.argv[1:] if argv is None else argv),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cutoffs": [from_day(c).isoformat() for c in cutoffs],
         "seeds": args.seeds,
-        "gnn": args.gnn,
+        "gnn": gnn,
         "prior": args.prior,
         "resamples": args.resamples,
         "rows": compare(scores, args.resamples),

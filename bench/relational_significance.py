@@ -122,7 +122,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seeds", default="0,1,2", help="GNN seeds, comma-separated")
     parser.add_argument("--cutoffs", type=int, default=8, help="rolling cut-offs")
     parser.add_argument("--shift", type=int, default=0, help="days before the last purchase the last window ends")
-    parser.add_argument("--gnn", default="{}", help="GNNRecommender arguments as JSON (default: as `shopgraph evaluate`)")
+    parser.add_argument("--gnn", default="{}", help="GNNRecommender arguments, JSON (default: as evaluate)")
     parser.add_argument("--prior", type=float, default=REPURCHASE_PRIOR, help="β of the repurchase prior")
     parser.add_argument("--resamples", type=int, default=10_000, help="bootstrap resamples")
     parser.add_argument("--out", type=Path, default=Path("bench/out/significance"), help="folder for the results")

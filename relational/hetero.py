@@ -115,8 +115,9 @@ def to_hetero_data(snapshot: Snapshot) -> HeteroData:
     product.num_nodes = num_products
     product.text = _features(snapshot.text, num_products, TEXT_DIM, "text")
     product.image = _features(snapshot.image, num_products, IMAGE_DIM, "image")
-    product.has_text = product.text.abs().sum(dim=1) > 0
-    product.has_image = product.image.abs().sum(dim=1) > 0
+    # any() reduces in place; abs().sum() would first copy the whole (mostly zero) matrix.
+    product.has_text = product.text.any(dim=1)
+    product.has_image = product.image.any(dim=1)
     if snapshot.in_catalog.shape != (num_products,):
         raise InputError(f"snapshot in_catalog: expected shape ({num_products},), got {snapshot.in_catalog.shape}")
     product.in_catalog = torch.from_numpy(snapshot.in_catalog.astype(bool))

@@ -316,7 +316,7 @@ def train_models(
     )
     seconds["recommender"] = time.perf_counter() - started
 
-    with_photo = 0 if snapshot.image is None else int(np.count_nonzero(np.abs(snapshot.image).sum(axis=1)))
+    with_photo = 0 if snapshot.image is None else int(np.count_nonzero(snapshot.image.any(axis=1)))
     return TrainReport(
         trained_at=trained_at,
         customers=snapshot.num_customers,

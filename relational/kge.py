@@ -323,7 +323,10 @@ class TrainedKGE:
 
 def _build_module(config: KGEConfig, triples: KGTriples) -> KGEModule:
     hidden = config.dim // 2 if config.model == "complex" else config.dim
-    module = _CLASSES[config.model](triples.num_entities, len(triples.relations), hidden)
+    # Sparse gradients: a step updates only the rows of its batch. Dense ones make every step
+    # rewrite every entity's vector and Adam moments, so time grew with the square of the catalog
+    # (bench/kge_step.py: 6x per step at 154,000 entities).
+    module = _CLASSES[config.model](triples.num_entities, len(triples.relations), hidden, sparse=True)
     ranges = [triples.tail_range(r) for r in triples.relations]
     module.tail_start = torch.tensor([start for start, _ in ranges], dtype=torch.long)
     module.tail_size = torch.tensor([stop - start for start, stop in ranges], dtype=torch.long)
@@ -386,7 +389,7 @@ def train_kge(
         shuffle=True,
         generator=torch.Generator().manual_seed(seed),
     )
-    optimizer = torch.optim.Adam(module.parameters(), lr=config.lr)
+    optimizer = torch.optim.SparseAdam(list(module.parameters()), lr=config.lr)
     history: list[float] = []
     module.train()
     for epoch in range(config.epochs):

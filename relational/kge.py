@@ -49,7 +49,7 @@ PRODUCT = "Product"
 # column for every product of both catalogs, so there is nothing to propose; pass it to add it.
 DEFAULT_RELATIONS: tuple[str, ...] = ("HAS_BRAND", "IN_CATEGORY", "HAS_COLOUR", "MADE_OF", "HAS_STYLE", "HAS_PATTERN")
 MODELS: tuple[str, ...] = ("transe", "distmult", "complex")
-# Per model: epochs and Adam learning rate, chosen on the validation MRR of the H&M + Myntra catalogs
+# Per model: epochs and (Sparse)Adam learning rate, chosen on the validation MRR of the H&M + Myntra catalogs
 # (82k triples, dim 64, batches of 1024, 4 negatives): DistMult peaks at 10 epochs and then overfits,
 # ComplEx levels off by 20 (0.594, 0.597 at 25), TransE still creeps up at 30 (0.513 at 25) but stays
 # the weakest, and a higher rate (0.02, 0.05) makes it worse. About 2 s of one core per epoch.
@@ -351,10 +351,11 @@ def train_kge(
     PyG's models and losses: TransE scores ``-‖e_h + e_r - e_t‖₁`` (entities L1-normalised) with a
     margin ranking loss, margin 1; DistMult ``⟨e_h, e_r, e_t⟩`` with the same loss; ComplEx
     ``Re⟨e_h, e_r, ē_t⟩`` with binary cross-entropy. Each positive meets ``negatives`` corrupted
-    tails (see the module docstring); Adam at ``lr``; mini-batches of ``batch_size`` positives from
-    PyG's ``loader()``, shuffled by a generator seeded with ``seed``. Initialisation draws from a
-    forked RNG seeded with ``seed``, so the same inputs and seed give the same parameters, and the
-    caller's global RNG is left as it was. After training, a softmax temperature per relation is
+    tails (see the module docstring); ``SparseAdam`` at ``lr`` on sparse gradients; mini-batches
+    of ``batch_size`` positives from PyG's ``loader()``, shuffled by a generator seeded with
+    ``seed``. Initialisation draws from a forked RNG seeded with ``seed``, so the same inputs and
+    seed give the same parameters, and the caller's global RNG is left as it was. After training,
+    a softmax temperature per relation is
     fitted on the valid triples (``fit_temperatures``).
 
     Defaults: ``epochs`` and ``lr`` from ``DEFAULTS`` for the model.

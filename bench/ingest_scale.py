@@ -141,7 +141,7 @@ class _Meter:
     def _read(self) -> tuple[float, float, float, float]:
         machine = psutil.cpu_times()
         busy = machine.user + machine.nice + machine.system + machine.irq + machine.softirq + machine.steal
-        return time.perf_counter(), _cpu_s(self._loader), _cpu_s(self._server), busy
+        return time.perf_counter(), cpu_seconds(self._loader), cpu_seconds(self._server), busy
 
     def restart(self) -> None:
         self._zero = self._read()
@@ -165,7 +165,8 @@ def peak_rss_mib() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status: peak RSS needs Linux")
 
 
-def _cpu_s(process: psutil.Process) -> float:
+def cpu_seconds(process: psutil.Process) -> float:
+    """User + system CPU seconds ``process`` has used so far."""
     times = process.cpu_times()
     return times.user + times.system
 

@@ -72,6 +72,7 @@ from .ingest_scale import (
     BenchServer,
     LoadSpec,
     benchmark_server,
+    cpu_seconds,
     machine_info,
     peak_rss_mib,
     run_auto_commit,
@@ -329,16 +330,11 @@ def run_step(spec: StepSpec) -> dict[str, Any]:
     }
 
 
-def _cpu_s(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return times.user + times.system
-
-
 def measure_step(bench: BenchServer, spec: StepSpec) -> dict[str, Any]:
     """``run_step(spec)`` in a new subprocess; adds its wall time and the server's CPU and peak RSS meanwhile."""
     print(f"{spec.step} ({spec.folder.name})", file=sys.stderr, flush=True)
     server = psutil.Process(bench.pid)
-    server_before = _cpu_s(server)
+    server_before = cpu_seconds(server)
     load_before = os.getloadavg()
     bench.monitor.reset()
     started = time.perf_counter()
@@ -347,7 +343,7 @@ def measure_step(bench: BenchServer, spec: StepSpec) -> dict[str, Any]:
     result.update(
         {
             "wall_seconds": round(time.perf_counter() - started, 1),
-            "server_cpu_seconds": round(_cpu_s(server) - server_before, 1),
+            "server_cpu_seconds": round(cpu_seconds(server) - server_before, 1),
             "server_peak_rss_mib": bench.monitor.peak_mib,
             "load_average": [load_before, os.getloadavg()],
         }

@@ -277,32 +277,24 @@ def train_models(
         model.fit(snapshot)
     version = rec_version(model, snapshot)
     checkpoint = model.save(models_dir / f"{version.replace('@', '-')}.pt")
-    rec_vectors = {
-        "Customer": write_embeddings(
+    rec_vectors: dict[str, int] = {}
+    for label, ids, vectors in (
+        ("Customer", snapshot.customer_ids, model.customer_embeddings()),
+        ("Product", snapshot.product_ids, model.product_embeddings()),
+    ):
+        rec_vectors[label] = write_embeddings(
             driver,
-            "Customer",
+            label,
             "recEmbedding",
-            snapshot.customer_ids,
-            model.customer_embeddings(),
+            ids,
+            vectors,
             version=version,
             trained_at=trained_at,
             stamp_prefix="rec",
             database=database,
-        ),
-        "Product": write_embeddings(
-            driver,
-            "Product",
-            "recEmbedding",
-            snapshot.product_ids,
-            model.product_embeddings(),
-            version=version,
-            trained_at=trained_at,
-            stamp_prefix="rec",
-            database=database,
-        ),
-    }
-    for label in rec_vectors:
+        )
         clear_stale_embeddings(driver, label, "recEmbedding", version=version, stamp_prefix="rec", database=database)
+
     last_day = int(snapshot.purchases.day.max())
     record_model_run(
         driver,

@@ -8,7 +8,7 @@ after it (``split.make_task``). Metrics are averaged over all (customer, cut-off
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,11 @@ def evaluate(
 
     Cut-offs with nobody to score are listed with 0 pairs and fit nothing.
 
+    A method may declare a ``fit_key`` (any hashable) and a ``share_fit(other)`` method: when an
+    earlier method at the same cut-off has the same key, this one adopts its fit instead of
+    repeating it (e.g. the GNN with and without its repurchase prior rank from the same vectors),
+    and its ``fit_seconds`` is the adoption's, near 0.
+
     Raises:
         ConfigError: no factories, ``k`` or ``horizon`` below 1, two methods with one name, no
             purchases to place default cut-offs, or no customer to score at any cut-off.
@@ -164,12 +169,19 @@ def evaluate(
     done = 0
     for task in runs:
         view = snapshot.until(task.cutoff)
+        fitted: dict[Hashable, Recommender] = {}
         for factory in factories:
             method = factory()
             if task is runs[0] and method.name in results:
                 raise ConfigError(f"evaluate: two methods are named {method.name!r}")
+            key = getattr(method, "fit_key", None)
             started = time.perf_counter()
-            method.fit(view)
+            if key is not None and key in fitted:
+                method.share_fit(fitted[key])  # type: ignore[attr-defined]
+            else:
+                method.fit(view)
+                if key is not None:
+                    fitted[key] = method
             seconds = time.perf_counter() - started
             recs = np.asarray(method.recommend(task.customers, k))
             if recs.shape != (len(task), k):

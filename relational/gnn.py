@@ -34,6 +34,8 @@ et al., UAI 2009) on scaled cosines, each purchase weighted by its recency ``ω`
 unscaled, σ would stay near ½ and the gradients flat) and ``ω_cp = 0.5^{a_cp / half_life_days}``,
 ``a_cp`` the days from the pair's last purchase to the cut-off (``ω = 1`` without a half-life).
 BPR rather than binary cross-entropy because only the order of products per customer matters.
+The embedding tables get sparse gradients and SparseAdam, the dense weights Adam: a batch touches a
+few thousand rows, so a step costs the same however large the catalog.
 The purchase being predicted is removed from its own batch's message-passing edges (both
 directions), so the model learns to predict a purchase from the *other* purchases, not to
 recognise an edge it is handed.
@@ -145,7 +147,9 @@ class HeteroSAGE(nn.Module):
     def __init__(self, num_nodes: dict[str, int], edge_types: list[EdgeType], fusion: Fusion, layers: int) -> None:
         super().__init__()
         dim = fusion.dim
-        tables = {t: nn.Embedding(n, dim) for t, n in num_nodes.items()}
+        # Sparse gradients: a batch touches a few thousand rows, and a dense gradient (and a dense
+        # Adam step) over every row of every table made each step cost as much as the catalog.
+        tables = {t: nn.Embedding(n, dim, sparse=True) for t, n in num_nodes.items()}
         for table in tables.values():
             nn.init.normal_(table.weight, std=dim**-0.5)
         self.embedding = nn.ModuleDict(tables)
@@ -185,6 +189,19 @@ class HeteroSAGE(nn.Module):
         return {t: F.normalize(v, dim=1) for t, v in result.items()}
 
 
+def _optimisers(network: HeteroSAGE, lr: float, weight_decay: float) -> list[torch.optim.Optimizer]:
+    """SparseAdam for the embedding tables (each step updates only the rows its batch used), Adam
+    with ``weight_decay`` for the dense weights (fusion and layers).
+
+    SparseAdam is "lazy": a row's moments change only when the row is in a batch, and it has no
+    weight decay, so ``weight_decay`` reaches the dense weights only.
+    """
+    tables = list(network.embedding.parameters())
+    ids = {id(t) for t in tables}
+    dense = [p for p in network.parameters() if id(p) not in ids]
+    return [torch.optim.SparseAdam(tables, lr=lr), torch.optim.Adam(dense, lr=lr, weight_decay=weight_decay)]
+
+
 @dataclass(frozen=True)
 class _Fitted:
     """What a fitted (or loaded) model recommends from."""
@@ -209,8 +226,8 @@ class GNNRecommender:
         batch_size: purchases per mini-batch.
         num_neighbors: neighbours sampled per hop and edge type during training.
         negatives: products drawn per purchase for the BPR loss, uniformly among the candidates.
-        lr: Adam's learning rate.
-        weight_decay: Adam's L2 penalty.
+        lr: the learning rate of both optimisers (SparseAdam for the embedding tables, Adam for the rest).
+        weight_decay: Adam's L2 penalty on the dense weights (SparseAdam has none).
         half_life_days: weight each purchase's loss by ``0.5^{age / half_life_days}`` (age: days
             from the pair's last purchase to the cut-off), so recent taste counts more; None: equal.
         seed: seeds every random choice; same seed and data → same model.
@@ -349,6 +366,25 @@ class GNNRecommender:
         if self.checkpoint_dir is not None:
             self.save(self.checkpoint_dir / f"{self.name}-{'all' if self.cutoff is None else self.cutoff}.pt")
 
+    @property
+    def fit_key(self) -> tuple[tuple[str, Any], ...]:
+        """What the fit depends on: the config without ``repurchase`` (the prior is applied when
+        ranking) and ``threads`` (same result). Equal keys on the same data give equal vectors."""
+        return tuple((k, repr(v)) for k, v in self.config.items() if k not in ("repurchase", "threads"))
+
+    def share_fit(self, other: GNNRecommender) -> None:
+        """Use ``other``'s fit (same :attr:`fit_key`, on the data this model would be fitted on)
+        instead of fitting again; the prior still follows this model's ``repurchase``.
+
+        Raises:
+            ConfigError: ``other`` is not fitted or was fitted with another configuration.
+        """
+        if other.fit_key != self.fit_key:
+            raise ConfigError(f"{self.name}: cannot share the fit of {other.name}, fitted with another configuration")
+        self._state = other._fitted()
+        self.graph, self.history, self.cutoff = other.graph, other.history, other.cutoff
+        self.customer_ids, self.product_ids = other.customer_ids, other.product_ids
+
     def _candidate_mask(self, data: Snapshot, graph: HeteroData) -> Tensor:
         """Products :meth:`recommend` may rank (see ``candidates``), as a boolean vector."""
         bought = torch.zeros(data.num_products, dtype=torch.bool)
@@ -368,7 +404,7 @@ class GNNRecommender:
             generator=torch.Generator().manual_seed(cfg["seed"]),
             neighbor_sampler=TorchNeighborSampler(graph, cfg["num_neighbors"]),
         )
-        optimiser = torch.optim.Adam(network.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+        optimisers = _optimisers(network, cfg["lr"], cfg["weight_decay"])
         recency = torch.ones(positives.size(1))
         if cfg["half_life_days"] is not None:
             age = (self._now(graph) - graph[BOUGHT].last_time).to(torch.float64)
@@ -389,9 +425,11 @@ class GNNRecommender:
                 s_neg = (customer.unsqueeze(1) * negative).sum(dim=2)
                 weight = recency[targets]
                 loss = (F.softplus(SCORE_SCALE * (s_neg - s_pos)).mean(dim=1) * weight).sum() / weight.sum()
-                optimiser.zero_grad()
+                for optimiser in optimisers:
+                    optimiser.zero_grad()
                 loss.backward()
-                optimiser.step()
+                for optimiser in optimisers:
+                    optimiser.step()
                 total += loss.item()
                 batches += 1
             self.history.append(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+import torch
 from numpy.typing import NDArray
 
 from graphstore.errors import ConfigError, ShopgraphError
@@ -241,6 +242,32 @@ def test_recommend_before_fit_and_bad_settings_raise() -> None:
         model.recommend(EVERYONE, 0)
     with pytest.raises(ConfigError, match="layers must be at least 1, got 0"):
         LightGCN(layers=0)
+    with pytest.raises(ConfigError, match="batches must be at least 1, got 0"):
+        LightGCN(batches=0)
+    with pytest.raises(ConfigError, match="batch_size must be at least 1, got 0"):
+        BPR(batch_size=0)
+
+
+def test_lightgcn_takes_a_fixed_number_of_batches_per_epoch() -> None:
+    steps: list[int] = []
+    model = LightGCN(epochs=2, batches=3)
+    loss = model._loss
+    model._loss = lambda u, i, j: (steps.append(u.numel()), loss(u, i, j))[1]  # type: ignore[method-assign]
+    model.fit(two_groups())  # 160 distinct pairs: 3 batches of 54, 54 and 52
+    assert steps == [54, 54, 52] * 2
+
+
+def test_bpr_steps_move_only_the_rows_of_their_batch() -> None:
+    model = BPR(epochs=1, batch_size=1000)
+    data = hand_view()
+    model.fit(data)
+    assert model._p.sparse and model._q.sparse and model._b.sparse
+    # Customer 3 bought nothing before the cut-off: SparseAdam never touched the row, so it is still
+    # its initial draw.
+    initial = torch.randn(data.num_customers, model.dim, generator=torch.Generator().manual_seed(0)) * 0.1
+    bought = np.unique(data.purchases.customer)
+    assert torch.equal(model._p.weight.detach()[3], initial[3]) and 3 not in bought
+    assert not torch.equal(model._p.weight.detach()[bought[0]], initial[bought[0]])
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -275,6 +302,31 @@ def test_no_method_sees_a_purchase_on_or_after_its_cutoff() -> None:
     evaluate(snapshot(SYNTH, 6, 5), [Spy], cutoffs=[30, 20], horizon=10)
     # (cut-off, last day seen, lines seen): all lines before the cut-off, none on or after it
     assert Spy.seen == [(20, 19, 4), (30, 25, 8)]
+
+
+class Shared(Spy):
+    """A spy with a fit key: methods with one key fit once per cut-off."""
+
+    fits: list[str] = []
+    adopted: list[tuple[str, str]] = []
+
+    def __init__(self, name: str, key: str) -> None:
+        self.name, self.fit_key = name, key
+
+    def fit(self, data: Snapshot) -> None:
+        Shared.fits.append(self.name)
+
+    def share_fit(self, other: Shared) -> None:
+        Shared.adopted.append((self.name, other.name))
+
+
+def test_methods_with_one_fit_key_fit_once_per_cutoff() -> None:
+    Shared.fits, Shared.adopted = [], []
+    factories = [lambda: Shared("a", "x"), lambda: Shared("b", "y"), lambda: Shared("c", "x")]
+    report = evaluate(snapshot(SYNTH, 6, 5), factories, cutoffs=[20, 30], horizon=10)
+    assert Shared.fits == ["a", "b", "a", "b"]
+    assert Shared.adopted == [("c", "a"), ("c", "a")]
+    assert [m.name for m in report.methods] == ["a", "b", "c"]
 
 
 def test_evaluate_end_to_end(tmp_path) -> None:

@@ -114,21 +114,30 @@ class HeteroSAGELayer(nn.Module):
         self.neighbour = nn.ModuleDict({_key(e): nn.Linear(dim, dim, bias=False) for e in edge_types})
 
     def forward(
-        self, x: dict[str, Tensor], edge_index: dict[EdgeType, Tensor], edge_weight: dict[EdgeType, Tensor]
+        self,
+        x: dict[str, Tensor],
+        edge_index: dict[EdgeType, Tensor],
+        edge_weight: dict[EdgeType, Tensor],
+        size: dict[str, int] | None = None,
     ) -> dict[str, Tensor]:
-        """``x``: node type → ``(N_τ, d)``; edges as ``(2, E)`` local indices with ``(E,)`` weights."""
-        out = {t: self.root[t](h) for t, h in x.items()}
+        """``x``: node type → ``(N_τ, d)``; edges as ``(2, E)`` local indices with ``(E,)`` weights.
+
+        ``size``: compute only the first ``size[τ]`` nodes of each type (every edge's target must be
+        among them); default all.
+        """
+        rows = {t: h.size(0) if size is None else size[t] for t, h in x.items()}
+        out = {t: self.root[t](h[: rows[t]]) for t, h in x.items()}
         for edge_type, index in edge_index.items():
             src, _, dst = edge_type
             weight = edge_weight[edge_type]
             linear = self.neighbour[_key(edge_type)]
             # W_r has no bias, so W_r · mean(h) = mean(W_r · h): transform whichever side has fewer
             # nodes (a few hundred customers or terms against thousands of products).
-            transform_first = x[src].size(0) <= x[dst].size(0)
+            size_dst = rows[dst]
+            transform_first = x[src].size(0) <= size_dst
             source = linear(x[src]) if transform_first else x[src]
-            size = x[dst].size(0)
-            total = scatter(source[index[0]] * weight.unsqueeze(1), index[1], dim=0, dim_size=size, reduce="sum")
-            norm = scatter(weight, index[1], dim=0, dim_size=size, reduce="sum").clamp_min(1e-12)
+            total = scatter(source[index[0]] * weight.unsqueeze(1), index[1], dim=0, dim_size=size_dst, reduce="sum")
+            norm = scatter(weight, index[1], dim=0, dim_size=size_dst, reduce="sum").clamp_min(1e-12)
             mean = total / norm.unsqueeze(1)
             out[dst] = out[dst] + (mean if transform_first else linear(mean))
         return out
@@ -169,24 +178,71 @@ class HeteroSAGE(nn.Module):
         return x
 
     def forward(self, data: HeteroData, drop: dict[EdgeType, Tensor] | None = None) -> dict[str, Tensor]:
-        """Unit output vectors of customers and products in ``data``; ``drop`` masks edges out (true = drop)."""
-        edge_index, edge_weight = {}, {}
+        """Unit output vectors of customers and products in ``data``; ``drop`` masks edges out (true = drop).
+
+        On a sampled subgraph (its stores carry ``num_sampled_nodes`` / ``num_sampled_edges``, nodes
+        and edges in hop order) only the seed nodes' vectors are computed and returned (the first
+        ``num_sampled_nodes[τ][0]`` of each type): layer ``l`` of ``L`` computes the nodes within
+        ``L − l`` hops of the seeds, over the edges into them, as PyG's ``trim_to_layer`` does. The
+        seeds' vectors are the same as without trimming; the work per batch is a fraction of it.
+        """
+        hops = _hops(data, len(self.layers))
+        edge_index, edge_weight, keep = {}, {}, {}
         for edge_type in data.edge_types:
             index, weight = data[edge_type].edge_index, data[edge_type].edge_weight
+            keep[edge_type] = torch.ones(index.size(1), dtype=torch.bool)
             if drop is not None and edge_type in drop:
-                keep = ~drop[edge_type]
-                index, weight = index[:, keep], weight[keep]
+                keep[edge_type] = ~drop[edge_type]
             edge_index[edge_type], edge_weight[edge_type] = index, weight
         h = self.inputs(data)
         # Every layer's output is summed into the result, as LightGCN sums its layers: the
         # node's own input stays in its vector, however much its neighbourhood smooths it.
         result = {t: h[t] for t in (CUSTOMER, PRODUCT)}
         for i, layer in enumerate(self.layers):
-            h = layer(h, edge_index, edge_weight)
+            size = None if hops is None else hops.nodes(len(self.layers) - i)
+            mask = keep if hops is None else hops.edge_mask(keep, len(self.layers) - i)
+            h = layer(
+                h,
+                {e: index[:, mask[e]] for e, index in edge_index.items()},
+                {e: weight[mask[e]] for e, weight in edge_weight.items()},
+                size,
+            )
             if i < len(self.layers) - 1:
                 h = {t: F.relu(v) for t, v in h.items()}
-            result = {t: result[t] + h[t] for t in result}
+            result = {t: result[t][: h[t].size(0)] + h[t] for t in result}
         return {t: F.normalize(v, dim=1) for t, v in result.items()}
+
+
+@dataclass(frozen=True)
+class _Hops:
+    """Node and edge counts per hop of a sampled subgraph (nodes and edges stored in hop order)."""
+
+    node_counts: dict[str, list[int]]  # τ -> [seeds, new at hop 1, new at hop 2, ...]
+    edge_counts: dict[EdgeType, list[int]]  # edge type -> [sampled at hop 1, at hop 2, ...]
+
+    def nodes(self, groups: int) -> dict[str, int]:
+        """How many nodes of each type lie within ``groups − 1`` hops of the seeds."""
+        return {t: sum(counts[:groups]) for t, counts in self.node_counts.items()}
+
+    def edge_mask(self, keep: dict[EdgeType, Tensor], groups: int) -> dict[EdgeType, Tensor]:
+        """``keep`` limited to the edges into nodes within ``groups − 1`` hops of the seeds."""
+        out = {}
+        for edge_type, mask in keep.items():
+            inside = torch.zeros_like(mask)
+            inside[: sum(self.edge_counts[edge_type][:groups])] = True
+            out[edge_type] = mask & inside
+        return out
+
+
+def _hops(data: HeteroData, layers: int) -> _Hops | None:
+    """The hop counts of a sampled subgraph with ``layers`` hops, None for a whole graph."""
+    if not all("num_sampled_nodes" in data[t] for t in data.node_types):
+        return None
+    nodes = {t: [int(n) for n in data[t].num_sampled_nodes] for t in data.node_types}
+    edges = {e: [int(n) for n in data[e].num_sampled_edges] for e in data.edge_types}
+    if any(len(n) != layers + 1 for n in nodes.values()) or any(len(n) != layers for n in edges.values()):
+        raise ConfigError(f"the subgraph was not sampled with {layers} hops, one per layer")
+    return _Hops(nodes, edges)
 
 
 def _optimisers(network: HeteroSAGE, lr: float, weight_decay: float) -> list[torch.optim.Optimizer]:

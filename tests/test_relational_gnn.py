@@ -5,16 +5,19 @@ Fast and without Neo4j: every snapshot here is built by hand.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from torch_geometric.loader import LinkNeighborLoader
+from torch_geometric.sampler import NegativeSampling
 
 from graphstore.errors import ConfigError, InputError
 from relational.data import Facts, Purchases, Snapshot
 from relational.fusion import AttentionFusion, ConcatFusion, ProductFusion, make_fusion
-from relational.gnn import GNNRecommender
+from relational.gnn import GNNRecommender, HeteroSAGE
 from relational.hetero import BOUGHT, REV_BOUGHT, TorchNeighborSampler, to_hetero_data
 
 
@@ -434,6 +437,33 @@ def test_embedding_tables_get_sparse_gradients_and_only_batch_rows_move():
     bought = np.unique(view.purchases.customer)
     assert moved[torch.from_numpy(bought)].all()
     assert not moved[~torch.isin(torch.arange(view.num_customers), torch.from_numpy(bought))].any()
+
+
+def test_a_sampled_batch_computes_only_its_seeds_and_gets_the_untrimmed_vectors():
+    graph = to_hetero_data(grouped().until(CUTOFF))
+    torch.manual_seed(0)
+    loader = LinkNeighborLoader(
+        graph,
+        num_neighbors=[3, 2],
+        edge_label_index=(BOUGHT, graph[BOUGHT].edge_index),
+        neg_sampling=NegativeSampling("triplet", amount=1),
+        batch_size=8,
+        neighbor_sampler=TorchNeighborSampler(graph, [3, 2]),
+    )
+    batch = next(iter(loader))
+    network = HeteroSAGE(
+        {t: graph[t].num_nodes for t in graph.node_types}, graph.edge_types, make_fusion("concat", 8), 2
+    )
+    drop = {e: torch.isin(batch[e].e_id, batch[BOUGHT].input_id) for e in (BOUGHT, REV_BOUGHT)}
+    trimmed = network(batch, drop)
+    whole = copy.copy(batch)
+    for node_type in whole.node_types:
+        del whole[node_type].num_sampled_nodes
+    untrimmed = network(whole, drop)
+    for node_type in ("customer", "product"):
+        seeds = batch[node_type].num_sampled_nodes[0]
+        assert trimmed[node_type].shape[0] == seeds < untrimmed[node_type].shape[0]
+        assert torch.allclose(trimmed[node_type], untrimmed[node_type][:seeds], atol=1e-6)
 
 
 def test_half_life_weights_recent_purchases_more():

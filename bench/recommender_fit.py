@@ -116,19 +116,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--trees", required=True, help="source trees to compare, comma-separated; the last is the new")
     parser.add_argument("--scales", default="1,3,10", help="copies of the H&M data, comma-separated")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per fit (the per-epoch cost is reported)")
+    parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated, of {', '.join(METHODS)}")
     parser.add_argument("--out", type=Path, default=Path("bench/out/recommender_fit"))
     args = parser.parse_args(argv)
     trees = [Path(t) for t in args.trees.split(",")]
     scales = [int(s) for s in args.scales.split(",")]
+    methods = args.methods.split(",")
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        parser.error(f"unknown methods: {', '.join(sorted(unknown))}")
     args.out.mkdir(parents=True, exist_ok=True)
     snapshot = base_snapshot(args.out)
-    result: dict[str, dict[str, dict[int, float]]] = {str(t): {m: {} for m in METHODS} for t in trees}
+    result: dict[str, dict[str, dict[int, float]]] = {str(t): {m: {} for m in methods} for t in trees}
     for scale in scales:
         data = args.out / f"scale-{scale}.pkl"
         view = scaled(snapshot, scale)
         data.write_bytes(pickle.dumps(view))
         print(f"scale {scale}: {view.num_products:,} products, {len(view.purchases):,} purchases", flush=True)
-        for method in METHODS:
+        for method in methods:
             for tree in trees:
                 seconds = seconds_per_epoch(tree, data, method, args.epochs)
                 result[str(tree)][method][scale] = seconds
@@ -138,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     first, new = scales[0], str(trees[-1])
     header = " | ".join(f"{s}x" for s in scales)
     lines = [f"| method | tree | {header} | {scales[-1]}x ÷ {first}x |", "|---|---|" + "---:|" * (len(scales) + 1)]
-    for method in METHODS:
+    for method in methods:
         for name in map(str, trees):
             row = result[name][method]
             cells = " | ".join(f"{row[s]:.2f}" for s in scales)

@@ -35,7 +35,7 @@ unscaled, σ would stay near ½ and the gradients flat) and ``ω_cp = 0.5^{a_cp 
 ``a_cp`` the days from the pair's last purchase to the cut-off (``ω = 1`` without a half-life).
 BPR rather than binary cross-entropy because only the order of products per customer matters.
 The embedding tables get sparse gradients and SparseAdam, the dense weights Adam: a batch touches a
-few thousand rows, so a step costs the same however large the catalog.
+few thousand rows, so the optimiser's step costs what the batch touched, not the catalog.
 The purchase being predicted is removed from its own batch's message-passing edges (both
 directions), so the model learns to predict a purchase from the *other* purchases, not to
 recognise an edge it is handed.
@@ -156,8 +156,8 @@ class HeteroSAGE(nn.Module):
     def __init__(self, num_nodes: dict[str, int], edge_types: list[EdgeType], fusion: Fusion, layers: int) -> None:
         super().__init__()
         dim = fusion.dim
-        # Sparse gradients: a batch touches a few thousand rows, and a dense gradient (and a dense
-        # Adam step) over every row of every table made each step cost as much as the catalog.
+        # Sparse gradients: a batch touches a few thousand rows; a dense gradient and Adam step
+        # would write every row of every table at every step.
         tables = {t: nn.Embedding(n, dim, sparse=True) for t, n in num_nodes.items()}
         for table in tables.values():
             nn.init.normal_(table.weight, std=dim**-0.5)

@@ -83,15 +83,16 @@ def test_the_vector_index_serves_the_written_vectors(driver: Driver, tmp_path: P
         "MATCH (p:Product) WHERE p.recEmbedding IS NOT NULL RETURN p.id AS id, p.recEmbedding AS v ORDER BY id"
     ).records
     vectors = {r["id"]: np.asarray(r["v"]) / np.linalg.norm(r["v"]) for r in rows}
-    # A product's own vector is its nearest neighbour (or one identical to it): the index holds every
-    # written vector. Exact cosines are compared, since the index's own scores are int8-approximate.
+    # A product's own vector (or one identical to it) is among its 10 nearest: the index holds every
+    # written vector. Top 10, not top 1, because the index is approximate (int8-quantised HNSW) and
+    # may rank a near neighbour first; exact cosines are compared for the same reason.
     for product in sorted(vectors)[:: max(1, len(vectors) // 5)][:5]:
         found = driver.execute_query(
-            "MATCH (p:Product {id: $p}) CALL db.index.vector.queryNodes('product_rec_embedding', 1, p.recEmbedding) "
+            "MATCH (p:Product {id: $p}) CALL db.index.vector.queryNodes('product_rec_embedding', 10, p.recEmbedding) "
             "YIELD node RETURN node.id AS id",
             p=product,
         ).records
-        assert float(vectors[found[0]["id"]] @ vectors[product]) > 0.999
+        assert max(float(vectors[r["id"]] @ vectors[product]) for r in found) > 0.999
 
 
 def test_training_twice_with_one_seed_gives_one_version_and_no_duplicates(driver: Driver, tmp_path: Path) -> None:

@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,11 +35,12 @@ import numpy as np
 
 from relational.data import Facts, Purchases, Snapshot
 
+from .snapshot_memory import run_in_tree
+
 METHODS = ("bpr", "lightgcn", "gnn")
 
 CHILD = """
-import json, pickle, sys, time
-sys.path.insert(0, {tree!r})
+import json, pickle, time
 import torch
 torch.set_num_threads(1)
 from relational.baselines import BPR, LightGCN
@@ -106,9 +105,8 @@ def base_snapshot(out: Path) -> Snapshot:
 
 def seconds_per_epoch(tree: Path, data: Path, method: str, epochs: int) -> float:
     """Wall seconds per epoch of one fit in a fresh process importing the library from ``tree``."""
-    code = CHILD.format(tree=str(tree.resolve()), data=str(data.resolve()), method=method, epochs=epochs)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
-    return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds_per_epoch"])
+    code = CHILD.format(data=str(data.resolve()), method=method, epochs=epochs)
+    return float(run_in_tree(tree, code)["seconds_per_epoch"])
 
 
 def main(argv: list[str] | None = None) -> None:

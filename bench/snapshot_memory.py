@@ -20,11 +20,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 CHILD = """
-import json, sys, time
+import json, time
 from pathlib import Path
-sys.path.insert(0, {tree!r})
 from bench.ingest_scale import bench_settings, peak_rss_mib
 from graphstore.connection import connect
 from relational.export import read_snapshot
@@ -44,11 +44,21 @@ print(json.dumps({{
 """
 
 
-def measure(tree: Path, home: Path, bolt: int, http: int, source: str | None) -> dict[str, object]:
-    """The child's JSON line for ``tree``. Raises ``CalledProcessError`` if the child fails."""
-    code = CHILD.format(tree=str(tree.resolve()), home=str(home.resolve()), bolt=bolt, http=http, source=source)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
+def run_in_tree(tree: Path, code: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh Python process that imports the library from ``tree`` (not from this
+    checkout) and return the JSON object of its last output line.
+
+    Raises:
+        CalledProcessError: the child failed.
+    """
+    prelude = f"import sys; sys.path.insert(0, {str(tree.resolve())!r})\n"
+    done = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True, check=True, cwd="/")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def measure(tree: Path, home: Path, bolt: int, http: int, source: str | None) -> dict[str, Any]:
+    """The child's JSON line for ``tree``. Raises ``CalledProcessError`` if the child fails."""
+    return run_in_tree(tree, CHILD.format(home=str(home.resolve()), bolt=bolt, http=http, source=source))
 
 
 def main(argv: list[str] | None = None) -> None:

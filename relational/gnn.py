@@ -183,30 +183,32 @@ class HeteroSAGE(nn.Module):
         On a sampled subgraph (its stores carry ``num_sampled_nodes`` / ``num_sampled_edges``, nodes
         and edges in hop order) only the seed nodes' vectors are computed and returned (the first
         ``num_sampled_nodes[τ][0]`` of each type): layer ``l`` of ``L`` computes the nodes within
-        ``L − l`` hops of the seeds, over the edges into them, as PyG's ``trim_to_layer`` does. The
-        seeds' vectors are the same as without trimming; the work per batch is a fraction of it.
+        ``L − 1 − l`` hops of the seeds, over the edges into them. That is one step further than
+        PyG's ``trim_to_layer``, which trims a layer's inputs but still computes every node left.
+        The seeds' vectors are the same as without trimming; the work per batch is a fraction of it.
         """
         hops = _hops(data, len(self.layers))
-        edge_index, edge_weight, keep = {}, {}, {}
+        edges = {}
         for edge_type in data.edge_types:
-            index, weight = data[edge_type].edge_index, data[edge_type].edge_weight
-            keep[edge_type] = torch.ones(index.size(1), dtype=torch.bool)
-            if drop is not None and edge_type in drop:
-                keep[edge_type] = ~drop[edge_type]
-            edge_index[edge_type], edge_weight[edge_type] = index, weight
+            store = data[edge_type]
+            keep = None if drop is None or edge_type not in drop else ~drop[edge_type]
+            edges[edge_type] = (store.edge_index, store.edge_weight, keep)
         h = self.inputs(data)
         # Every layer's output is summed into the result, as LightGCN sums its layers: the
         # node's own input stays in its vector, however much its neighbourhood smooths it.
         result = {t: h[t] for t in (CUSTOMER, PRODUCT)}
         for i, layer in enumerate(self.layers):
-            size = None if hops is None else hops.nodes(len(self.layers) - i)
-            mask = keep if hops is None else hops.edge_mask(keep, len(self.layers) - i)
-            h = layer(
-                h,
-                {e: index[:, mask[e]] for e, index in edge_index.items()},
-                {e: weight[mask[e]] for e, weight in edge_weight.items()},
-                size,
-            )
+            groups = len(self.layers) - i
+            size = None if hops is None else hops.nodes(groups)
+            edge_index, edge_weight = {}, {}
+            for edge_type, (index, weight, keep) in edges.items():
+                # Edges are in hop order: those into the nodes still computed come first.
+                n = index.size(1) if hops is None else hops.edges(groups)[edge_type]
+                index, weight = index[:, :n], weight[:n]
+                if keep is not None:
+                    index, weight = index[:, keep[:n]], weight[keep[:n]]
+                edge_index[edge_type], edge_weight[edge_type] = index, weight
+            h = layer(h, edge_index, edge_weight, size)
             if i < len(self.layers) - 1:
                 h = {t: F.relu(v) for t, v in h.items()}
             result = {t: result[t][: h[t].size(0)] + h[t] for t in result}
@@ -224,14 +226,10 @@ class _Hops:
         """How many nodes of each type lie within ``groups − 1`` hops of the seeds."""
         return {t: sum(counts[:groups]) for t, counts in self.node_counts.items()}
 
-    def edge_mask(self, keep: dict[EdgeType, Tensor], groups: int) -> dict[EdgeType, Tensor]:
-        """``keep`` limited to the edges into nodes within ``groups − 1`` hops of the seeds."""
-        out = {}
-        for edge_type, mask in keep.items():
-            inside = torch.zeros_like(mask)
-            inside[: sum(self.edge_counts[edge_type][:groups])] = True
-            out[edge_type] = mask & inside
-        return out
+    def edges(self, groups: int) -> dict[EdgeType, int]:
+        """How many edges of each type lead into the nodes of :meth:`nodes` ``(groups)`` (edges are
+        sampled hop by hop, each hop's into the nodes the hop before added)."""
+        return {e: sum(counts[:groups]) for e, counts in self.edge_counts.items()}
 
 
 def _hops(data: HeteroData, layers: int) -> _Hops | None:

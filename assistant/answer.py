@@ -13,15 +13,19 @@ from pathlib import Path
 
 from neo4j import Driver
 
-from graphstore.errors import InputError
-
-from . import intents
-from .catalog import answer_available_in_colour, answer_complete_the_look, answer_search, answer_similar_in_colour
-from .context import Answer, Asking, understood_text
-from .facts import answer_attribute
-from .intents import choose_intent
-from .linking import EntityLinker
-from .service import answer_policy
+from shopgraph.assistant import intents
+from shopgraph.assistant.catalog import (
+    answer_available_in_colour,
+    answer_complete_the_look,
+    answer_search,
+    answer_similar_in_colour,
+)
+from shopgraph.assistant.context import Answer, Asking, understood_text
+from shopgraph.assistant.facts import answer_attribute
+from shopgraph.assistant.intents import choose_intent
+from shopgraph.assistant.linking import EntityLinker
+from shopgraph.assistant.service import answer_policy
+from shopgraph.graphstore.core.errors import InputError
 
 
 def _answer_unknown(ctx: Asking) -> Answer:

@@ -23,11 +23,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from graphstore.text import tokens
-from graphstore.vocab import load_vocabulary
-
-from .context import Answer, Asking, MatchedProduct, understood_text
-from .facts import MIN_FACT, missing_subject, product_ref
+from shopgraph.assistant.context import Answer, Asking, MatchedProduct, understood_text
+from shopgraph.assistant.facts import MIN_FACT, missing_subject, product_ref
+from shopgraph.graphstore.core.text import tokens
+from shopgraph.graphstore.core.vocab import load_vocabulary
 
 SHOWN = 5
 """Products listed in an answer's text."""
@@ -120,7 +119,7 @@ def _kind_of(ctx: Asking, product: str | None) -> list[str] | None:
             return sorted(own)
     look = ctx.look()
     if look is not None and look.detected_class is not None:
-        from vision.classes import class_named
+        from shopgraph.vision.classes import class_named
 
         return list(class_named(look.detected_class).groups)
     return None
@@ -288,7 +287,7 @@ def colour_matches(wanted: str, actual: str) -> bool:
 def outfit_slots() -> dict[str, frozenset[str]]:
     """``{taxonomy group: parts of the body it covers}`` from ``assistant/data/outfit_slots.csv``; groups not
     listed (underwear, swimwear, beauty, ...) are not part of a look."""
-    text = resources.files("assistant").joinpath("data", "outfit_slots.csv").read_text(encoding="utf-8")
+    text = resources.files("shopgraph.assistant").joinpath("data", "outfit_slots.csv").read_text(encoding="utf-8")
     return {row["group"]: frozenset(row["covers"].split("|")) for row in csv.DictReader(text.splitlines())}
 
 
@@ -393,7 +392,7 @@ def _look_anchor(ctx: Asking) -> tuple[list[str], str, str | None, list[str] | N
         genders = genders or _gender_scope([f["id"] for f in facts if f["relation"] == "FOR_GENDER"])
     look = ctx.look()
     if not categories and look is not None and look.detected_class is not None:
-        from vision.classes import class_named
+        from shopgraph.vision.classes import class_named
 
         groups = list(class_named(look.detected_class).groups)
         return groups, f"{look.detected_class} items like the one in your photo", None, genders

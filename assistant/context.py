@@ -13,11 +13,10 @@ from typing import Any
 
 from neo4j import Driver
 
-from graphstore.querylib import run_query
-
-from .intents import IntentChoice
-from .linking import Entity, EntityLinker, PriceBound, Understanding
-from .photo import PhotoLook, look_at
+from shopgraph.assistant.intents import IntentChoice
+from shopgraph.assistant.linking import Entity, EntityLinker, PriceBound, Understanding
+from shopgraph.assistant.photo import PhotoLook, look_at
+from shopgraph.graphstore.core.runner import run_query
 
 SAME_PRODUCT = 0.985
 """Visual match from which a photo is taken to show the matched product itself. Measured (docs/ask.md): a

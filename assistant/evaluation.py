@@ -32,12 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graphstore.errors import InputError
-from graphstore.vocab import load_vocabulary
-
-from .catalog import colour_matches
-from .context import Answer
-from .intents import INTENTS
+from shopgraph.assistant.catalog import colour_matches
+from shopgraph.assistant.context import Answer
+from shopgraph.assistant.intents import INTENTS
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.vocab import load_vocabulary
 
 COLUMNS = ("id", "set", "question", "image", "customer", "intent", "answer", "note")
 SETS = ("sample", "datasets")

@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from graphstore.vocab import load_vocabulary
-
-from .context import Answer, Asking, MatchedProduct, Subject, describe_rule, understood_text
-from .intents import PRODUCT_BRAND, PRODUCT_COLOUR, PRODUCT_MATERIAL
+from shopgraph.assistant.context import Answer, Asking, MatchedProduct, Subject, describe_rule, understood_text
+from shopgraph.assistant.intents import PRODUCT_BRAND, PRODUCT_COLOUR, PRODUCT_MATERIAL
+from shopgraph.graphstore.core.vocab import load_vocabulary
 
 MIN_FACT = 0.5
 """Facts below this confidence are not used for answers."""

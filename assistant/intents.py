@@ -29,7 +29,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from .linking import Understanding, edit_distance, known_words
+from shopgraph.assistant.linking import Understanding, edit_distance, known_words
 
 PRODUCT_BRAND = "product_brand"
 PRODUCT_COLOUR = "product_colour"
@@ -260,7 +260,7 @@ def choose_intent(understood: Understanding, has_image: bool = False, examples: 
 
 def nearest_example(question: str) -> tuple[str, str | None, str, float]:
     """The intent, policy kind, text and cosine of the example question nearest to ``question``."""
-    from graphstore.textembed import embed_texts
+    from shopgraph.graphstore.core.textembed import embed_texts
 
     similarity = _example_vectors() @ embed_texts([question])[0]
     best = int(np.argmax(similarity))
@@ -270,7 +270,7 @@ def nearest_example(question: str) -> tuple[str, str | None, str, float]:
 
 @lru_cache(maxsize=1)
 def _example_vectors() -> NDArray[np.float32]:
-    from graphstore.textembed import embed_texts
+    from shopgraph.graphstore.core.textembed import embed_texts
 
     return embed_texts([text for _, _, text in EXAMPLES])
 

@@ -34,9 +34,9 @@ import numpy as np
 from neo4j import Driver
 from numpy.typing import NDArray
 
-from graphstore.querylib import run_query
-from graphstore.text import Lexicon, fold, slug, tokens
-from graphstore.vocab import Vocabulary, load_vocabulary
+from shopgraph.graphstore.core.runner import run_query
+from shopgraph.graphstore.core.text import Lexicon, fold, slug, tokens
+from shopgraph.graphstore.core.vocab import Vocabulary, load_vocabulary
 
 VOCABULARY_LABELS = ("Category", "Colour", "Material", "Style", "Pattern", "Gender")
 EMBEDDING_MIN = 0.68
@@ -348,7 +348,7 @@ class EntityLinker:
         ]
         if not spans:
             return []
-        from graphstore.textembed import embed_texts
+        from shopgraph.graphstore.core.textembed import embed_texts
 
         vectors = embed_texts([" ".join(words[s:e]) for s, e in spans])
         similarity = vectors @ self._spelling_vectors.T
@@ -371,7 +371,7 @@ class EntityLinker:
 
     @cached_property
     def _spelling_vectors(self) -> NDArray[np.float32]:
-        from graphstore.textembed import embed_texts
+        from shopgraph.graphstore.core.textembed import embed_texts
 
         return embed_texts([" ".join(s.words) for s in self._spellings])
 

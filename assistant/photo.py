@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from neo4j import Driver
 
-from graphstore.errors import InputError
+from shopgraph.graphstore.core.errors import InputError
 
 if TYPE_CHECKING:
-    from vision.detector import Detector
-    from vision.embed import Embedder
+    from shopgraph.vision.detector import Detector
+    from shopgraph.vision.embed import Embedder
 
 DETECTION_INDEX = "detection_embedding"
 IMAGE_INDEX = "image_embedding"
@@ -54,9 +54,9 @@ def look_at(driver: Driver, path: Path, model_path: Path | None = None, database
         InputError: the photo cannot be loaded (the reason says why), the detector weights cannot,
             or the graph has no Colour references (run ``shopgraph db init``).
     """
-    from vision.embed import masked_crop
-    from vision.images import load_image
-    from vision.ingest import colour_matcher
+    from shopgraph.vision.embed import masked_crop
+    from shopgraph.vision.images import load_image
+    from shopgraph.vision.ingest import colour_matcher
 
     photo = load_image(path)
     if photo.pixels is None:
@@ -83,7 +83,7 @@ def look_at(driver: Driver, path: Path, model_path: Path | None = None, database
 
 @lru_cache(maxsize=2)
 def _models(model_path: Path | None) -> tuple[Detector, Embedder]:
-    from vision.detector import Detector
-    from vision.embed import Embedder
+    from shopgraph.vision.detector import Detector
+    from shopgraph.vision.embed import Embedder
 
     return Detector.load(model_path), Embedder.load()

@@ -26,10 +26,10 @@ from typing import Any
 
 from neo4j import Driver
 
-from graphstore.errors import InputError
-from graphstore.querylib import run_maintenance
-from graphstore.text import slug
-from graphstore.vocab import load_vocabulary
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.runner import run_maintenance
+from shopgraph.graphstore.core.text import slug
+from shopgraph.graphstore.core.vocab import load_vocabulary
 
 KINDS = ("returns", "sizes", "delivery")
 COLUMNS = ("id", "kind", "title", "applies_to", "returnable", "days", "min_days", "text")
@@ -47,7 +47,7 @@ class PolicyReport:
 
 def default_policies_path() -> Path:
     """The shipped example policies, ``assistant/data/policies.csv``."""
-    return Path(str(resources.files("assistant").joinpath("data", "policies.csv")))
+    return Path(str(resources.files("shopgraph.assistant").joinpath("data", "policies.csv")))
 
 
 def read_policies(path: Path) -> list[dict[str, Any]]:

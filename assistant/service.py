@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .context import Answer, Asking, MatchedProduct
-from .facts import MIN_FACT, product_ref
+from shopgraph.assistant.context import Answer, Asking, MatchedProduct
+from shopgraph.assistant.facts import MIN_FACT, product_ref
 
 
 def answer_policy(ctx: Asking) -> Answer:

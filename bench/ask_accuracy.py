@@ -35,14 +35,14 @@ from typing import Any
 
 from neo4j import Driver
 
-from assistant.answer import ask
-from assistant.evaluation import Verdict, judge, load_questions, resolve_image, score
-from assistant.linking import EntityLinker
-from assistant.policies import load_policies
-from graphstore.demo import sample_dir
-from graphstore.ingest import ingest_catalog, ingest_customers, ingest_purchases
-from graphstore.reasoning import compute_preferences
-from vision.ingest import ingest_images
+from shopgraph.assistant.answer import ask
+from shopgraph.assistant.evaluation import Verdict, judge, load_questions, resolve_image, score
+from shopgraph.assistant.linking import EntityLinker
+from shopgraph.assistant.policies import load_policies
+from shopgraph.demo import sample_dir
+from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
+from shopgraph.graphstore.ingest.reasoning import compute_preferences
+from shopgraph.vision.ingest import ingest_images
 
 from .ingest_scale import benchmark_server
 

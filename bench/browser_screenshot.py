@@ -32,9 +32,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
-import cypher
-from graphstore import browser, guide_server
-from graphstore.config import Settings, load_settings
+from shopgraph import cypher
+from shopgraph.graphstore.browser import guide as browser
+from shopgraph.graphstore.browser import guide_server
+from shopgraph.graphstore.core.config import Settings, load_settings
 
 T = TypeVar("T")
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")

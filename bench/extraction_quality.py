@@ -13,8 +13,8 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from graphstore.evaluation import Score, evaluate_materials, evaluate_myntra_names
-from graphstore.vocab import load_vocabulary
+from shopgraph.graphstore.core.vocab import load_vocabulary
+from shopgraph.graphstore.ingest.evaluation import Score, evaluate_materials, evaluate_myntra_names
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -55,11 +55,13 @@ import neo4j
 import psutil
 from neo4j import Driver, ManagedTransaction
 
-from graphstore import queries as q
-from graphstore import server
-from graphstore.config import Settings, load_settings
-from graphstore.connection import connect
-from graphstore.ingest import (
+from shopgraph.cypher.internal import graphstore as q
+from shopgraph.graphstore.core.config import Settings, load_settings
+from shopgraph.graphstore.core.connection import connect
+from shopgraph.graphstore.core.schema import init_schema
+from shopgraph.graphstore.core.vocab import load_vocabulary
+from shopgraph.graphstore.core.writer import Batch, WriteSummary
+from shopgraph.graphstore.ingest.loader import (
     IngestReport,
     Kind,
     _product_batch,
@@ -69,10 +71,8 @@ from graphstore.ingest import (
     ingest_purchases,
     purchase_rows,
 )
-from graphstore.readers import RejectLog, read_hm_articles, read_hm_transactions
-from graphstore.schema import init_schema
-from graphstore.vocab import load_vocabulary
-from graphstore.writer import Batch, WriteSummary
+from shopgraph.graphstore.ingest.readers import RejectLog, read_hm_articles, read_hm_transactions
+from shopgraph.graphstore.server import local as server
 
 from .scale_data import REAL_DATASETS, RealFiles, ScaledFiles, head, scale
 

@@ -60,13 +60,13 @@ import psutil
 from neo4j import READ_ACCESS, Driver
 from numpy.typing import NDArray
 
-import cypher
-from graphstore.ingest import Kind, ingest_catalog, ingest_customers, ingest_purchases
-from graphstore.querylib import run_query
-from graphstore.reasoning import compute_preferences
-from graphstore.schema import init_schema
-from relational import queries as rq
-from relational.writeback import run_batches, write_embeddings
+from shopgraph import cypher
+from shopgraph.cypher.internal import relational as rq
+from shopgraph.graphstore.core.runner import run_query
+from shopgraph.graphstore.core.schema import init_schema
+from shopgraph.graphstore.ingest.loader import Kind, ingest_catalog, ingest_customers, ingest_purchases
+from shopgraph.graphstore.ingest.reasoning import compute_preferences
+from shopgraph.relational.writeback import run_batches, write_embeddings
 
 from .ingest_scale import (
     GRAPH_COUNTS,
@@ -148,7 +148,7 @@ def train_real(bench: BenchServer, real: RealFiles, models: Path, epochs: int, s
     """Load the real files, train every model on them (``train_models``); returns what it cost."""
     # Imported here: the loads run in spawned subprocesses, which re-import this module, and
     # torch with the models would cost each of them ~800 MiB and seconds of start-up.
-    from relational.pipeline import RecommenderSettings, train_models
+    from shopgraph.relational.pipeline import RecommenderSettings, train_models
 
     driver = bench.driver
     started = time.perf_counter()

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from relational.data import Facts, Purchases, Snapshot
+from shopgraph.relational.data import Facts, Purchases, Snapshot
 
 from .snapshot_memory import run_in_tree
 
@@ -43,9 +43,9 @@ CHILD = """
 import json, pickle, time
 import torch
 torch.set_num_threads(1)
-from relational.baselines import BPR, LightGCN
-from relational.gnn import GNNRecommender
-from relational.split import rolling_cutoffs
+from shopgraph.relational.baselines import BPR, LightGCN
+from shopgraph.relational.gnn import GNNRecommender
+from shopgraph.relational.split import rolling_cutoffs
 snapshot = pickle.load(open({data!r}, "rb"))
 view = snapshot.until(rolling_cutoffs(int(snapshot.purchases.day.max()))[-1])
 method = {{"bpr": BPR, "lightgcn": LightGCN, "gnn": GNNRecommender}}[{method!r}](epochs={epochs})
@@ -90,9 +90,9 @@ def base_snapshot(out: Path) -> Snapshot:
     """The H&M snapshot of the dev graph, read once and kept in ``<out>/snapshot.pkl``."""
     path = out / "snapshot.pkl"
     if not path.exists():
-        from graphstore.config import load_settings
-        from graphstore.connection import connect
-        from relational.export import read_snapshot
+        from shopgraph.graphstore.core.config import load_settings
+        from shopgraph.graphstore.core.connection import connect
+        from shopgraph.relational.export import read_snapshot
 
         driver = connect(load_settings())
         try:

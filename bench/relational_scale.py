@@ -59,13 +59,13 @@ import psutil
 from neo4j import Driver
 from numpy.typing import NDArray
 
-from graphstore.config import Settings, load_settings
-from graphstore.connection import connect
-from graphstore.ingest import Kind
-from relational import queries as rq
-from relational.data import FACT_RELATIONS
-from relational.features import product_text, text_hash
-from relational.writeback import run_batches
+from shopgraph.cypher.internal import relational as rq
+from shopgraph.graphstore.core.config import Settings, load_settings
+from shopgraph.graphstore.core.connection import connect
+from shopgraph.graphstore.ingest.loader import Kind
+from shopgraph.relational.data import FACT_RELATIONS
+from shopgraph.relational.features import product_text, text_hash
+from shopgraph.relational.writeback import run_batches
 
 from .ingest_scale import (
     GRAPH_COUNTS,
@@ -247,7 +247,7 @@ def cutoff_seconds(events: Sequence[tuple[float, str]], first_fit_s: float) -> l
 
 
 def _train(driver: Driver, spec: StepSpec, say: Callable[[str], None]) -> dict[str, Any]:
-    from relational.pipeline import RecommenderSettings, train_models
+    from shopgraph.relational.pipeline import RecommenderSettings, train_models
 
     quick: dict[str, Any] = {"kge_models": ("distmult",), "kge_epochs": 1} if spec.quick else {}
     settings = RecommenderSettings(seed=spec.seed, epochs=1 if spec.quick else RecommenderSettings.epochs)
@@ -268,7 +268,7 @@ def _train(driver: Driver, spec: StepSpec, say: Callable[[str], None]) -> dict[s
 
 
 def _evaluate(driver: Driver, spec: StepSpec, say: Callable[[str], None]) -> dict[str, Any]:
-    from relational.pipeline import RecommenderSettings, evaluate_models
+    from shopgraph.relational.pipeline import RecommenderSettings, evaluate_models
 
     settings = RecommenderSettings(seed=spec.seed, epochs=1 if spec.quick else RecommenderSettings.epochs)
     quick: dict[str, Any] = {"fusions": ("attention",)} if spec.quick else {}

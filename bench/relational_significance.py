@@ -28,15 +28,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from graphstore.config import load_settings
-from graphstore.connection import connect
-from relational.baselines import LightGCN, RepurchaseThenPopular
-from relational.data import Recommender, Snapshot, from_day
-from relational.export import read_snapshot
-from relational.gnn import GNNRecommender
-from relational.metrics import average_precision_at_k
-from relational.pipeline import REPURCHASE_PRIOR, RecommenderSettings, one_thread
-from relational.split import EvalTask, make_task, rolling_cutoffs
+from shopgraph.graphstore.core.config import load_settings
+from shopgraph.graphstore.core.connection import connect
+from shopgraph.relational.baselines import LightGCN, RepurchaseThenPopular
+from shopgraph.relational.data import Recommender, Snapshot, from_day
+from shopgraph.relational.export import read_snapshot
+from shopgraph.relational.gnn import GNNRecommender
+from shopgraph.relational.metrics import average_precision_at_k
+from shopgraph.relational.pipeline import REPURCHASE_PRIOR, RecommenderSettings, one_thread
+from shopgraph.relational.split import EvalTask, make_task, rolling_cutoffs
 
 K = 12
 BASELINES = ("repurchase_then_popular", "lightgcn")

@@ -55,9 +55,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from graphstore.config import Settings
-from graphstore.connection import connect
-from graphstore.ingest import ingest_catalog
+from shopgraph.graphstore.core.config import Settings
+from shopgraph.graphstore.core.connection import connect
+from shopgraph.graphstore.ingest.loader import ingest_catalog
 
 from .ingest_scale import (
     MIB,
@@ -211,7 +211,7 @@ PhaseOutput = tuple[int, int, int, dict[str, float], dict[str, Any], float, floa
 
 def _trained_imgsz(weights: Path) -> int:
     """The inference size ``Detector`` uses when not told: the size the model was trained at (else 640)."""
-    from vision.ultralytics_env import configure_ultralytics
+    from shopgraph.vision.ultralytics_env import configure_ultralytics
 
     configure_ultralytics()
     from ultralytics import YOLO
@@ -221,7 +221,7 @@ def _trained_imgsz(weights: Path) -> int:
 
 def _bare(spec: PhaseSpec, meter: _Meter) -> PhaseOutput:
     """Ultralytics alone: ``predict`` over the paths, its own loading and batching, results consumed as they come."""
-    from vision.ultralytics_env import configure_ultralytics, ultralytics_logging
+    from shopgraph.vision.ultralytics_env import configure_ultralytics, ultralytics_logging
 
     configure_ultralytics()
     from ultralytics import YOLO
@@ -254,7 +254,7 @@ def _bare(spec: PhaseSpec, meter: _Meter) -> PhaseOutput:
 
 def _pipeline(spec: PhaseSpec, meter: _Meter) -> PhaseOutput:
     """``ingest_images`` into the benchmark's graph, after a warm-up call whose nodes are deleted again."""
-    from vision.ingest import ingest_images
+    from shopgraph.vision.ingest import ingest_images
 
     if spec.kind == "pipeline-tuned":
         _tune(spec.tuned_embed_batch)
@@ -290,15 +290,15 @@ def _tune(embed_batch: int) -> None:
 
     from ultralytics.utils import torch_utils
 
-    import vision.ingest
-    from vision.embed import Embedder
+    from shopgraph.vision import ingest as vision_ingest
+    from shopgraph.vision.embed import Embedder
 
     class TunedEmbedder(Embedder):
         @classmethod
         def load(cls, weights: Path | None = None, batch_size: int = embed_batch) -> Embedder:
             return Embedder.load(weights, batch_size)
 
-    vision.ingest.Embedder = TunedEmbedder  # type: ignore[misc]
+    vision_ingest.Embedder = TunedEmbedder  # type: ignore[misc]
     torch_utils.NUM_THREADS = os.cpu_count() or 1  # what select_device() passes to torch.set_num_threads
 
 

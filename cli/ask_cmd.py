@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from .common import driver, settings
-from .render import console, json_option, print_json, print_pairs, print_table, spinner
+from shopgraph.cli.common import driver, settings
+from shopgraph.cli.render import console, json_option, print_json, print_pairs, print_table, spinner
 
 
 @click.command()
@@ -48,7 +48,7 @@ def ask(question: str, image_path: Path | None, customer: str | None, model_path
       shopgraph ask "what goes with this skirt?" --customer <customer id>
       shopgraph ask "can I return a swimsuit?" --json
     """
-    from assistant.answer import ask as answer_question
+    from shopgraph.assistant.answer import ask as answer_question
 
     config = settings()
     with driver(config) as handle, spinner("thinking"):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from graphstore import browser, guide_server
-
-from .common import settings
-from .render import info, json_option, print_json, print_pairs
+from shopgraph.cli.common import settings
+from shopgraph.cli.render import info, json_option, print_json, print_pairs
+from shopgraph.graphstore.browser import guide as browser
+from shopgraph.graphstore.browser import guide_server
 
 
 def _render(setup: browser.BrowserSetup, as_json: bool) -> None:

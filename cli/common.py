@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 from neo4j import Driver
 
-from graphstore.config import Settings, load_settings
-from graphstore.connection import connect
+from shopgraph.graphstore.core.config import Settings, load_settings
+from shopgraph.graphstore.core.connection import connect
 
 
 def settings() -> Settings:

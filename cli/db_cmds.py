@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from graphstore.schema import MIGRATIONS, init_schema
-
-from .common import driver, settings
-from .render import json_option, print_json, print_pairs
+from shopgraph.cli.common import driver, settings
+from shopgraph.cli.render import json_option, print_json, print_pairs
+from shopgraph.graphstore.core.schema import MIGRATIONS, init_schema
 
 
 @click.group()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from graphstore.demo import run_demo
-
-from .common import settings
-from .render import console, json_option, print_json, print_table, spinner
+from shopgraph.cli.common import settings
+from shopgraph.cli.render import console, json_option, print_json, print_table, spinner
+from shopgraph.demo import run_demo
 
 
 @click.command()

@@ -8,10 +8,9 @@ from typing import Any
 
 import click
 
-from graphstore import ingest as lib
-
-from .common import driver, settings
-from .render import info, json_option, print_json, print_pairs, progress_bar
+from shopgraph.cli.common import driver, settings
+from shopgraph.cli.render import info, json_option, print_json, print_pairs, progress_bar
+from shopgraph.graphstore.ingest import loader as lib
 
 EXIT_ROWS_REJECTED = 8
 
@@ -171,7 +170,7 @@ def policies(path: Path | None, as_json: bool) -> None:
       shopgraph ingest policies
       shopgraph ingest policies my_policies.csv --json
     """
-    from assistant.policies import load_policies
+    from shopgraph.assistant.policies import load_policies
 
     config = settings()
     with driver(config) as handle:

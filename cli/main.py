@@ -6,9 +6,7 @@ from typing import Any
 
 import click
 
-from graphstore.errors import ShopgraphError
-
-from . import (
+from shopgraph.cli import (
     ask_cmd,
     browser_cmd,
     db_cmds,
@@ -21,7 +19,8 @@ from . import (
     vision_cmds,
     vision_graph_cmds,
 )
-from .render import err_console
+from shopgraph.cli.render import err_console
+from shopgraph.graphstore.core.errors import ShopgraphError
 
 
 class ShopgraphGroup(click.Group):

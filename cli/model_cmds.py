@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from .common import driver, settings
-from .render import console, info, json_option, print_json, print_pairs, print_table, progress_bar, spinner
+from shopgraph.cli.common import driver, settings
+from shopgraph.cli.render import console, info, json_option, print_json, print_pairs, print_table, progress_bar, spinner
 
 _FUSIONS = ("concat", "product", "attention")
 # relational.pipeline.REPURCHASE_PRIOR, not imported: importing the pipeline loads torch, too slow for --help.
@@ -35,7 +35,7 @@ def _model_options(f: Any) -> Any:
 
 
 def _recommender(fusion: str, epochs: int, seed: int, no_text: bool, no_images: bool) -> Any:
-    from relational.pipeline import RecommenderSettings
+    from shopgraph.relational.pipeline import RecommenderSettings
 
     return RecommenderSettings(fusion=fusion, epochs=epochs, seed=seed, use_text=not no_text, use_images=not no_images)
 
@@ -84,7 +84,7 @@ def train(
       shopgraph train
       shopgraph train --source hm --fusion concat --epochs 12 --json
     """
-    from relational.pipeline import train_models
+    from shopgraph.relational.pipeline import train_models
 
     config = settings()
     folder = models_dir or config.home / "models"
@@ -198,7 +198,7 @@ def evaluate(
       shopgraph evaluate --source hm
       shopgraph evaluate --fusion attention --cutoffs 4 --no-baselines --json
     """
-    from relational.pipeline import evaluate_models
+    from shopgraph.relational.pipeline import evaluate_models
 
     config = settings()
     folder = out_dir or config.home / "models" / "evaluation"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from graphstore import server
-
-from .common import settings
-from .render import info, json_option, print_json, print_pairs, spinner
+from shopgraph.cli.common import settings
+from shopgraph.cli.render import info, json_option, print_json, print_pairs, spinner
+from shopgraph.graphstore.server import local as server
 
 
 def _show_status(status: server.ServerStatus, as_json: bool) -> None:

@@ -6,13 +6,12 @@ from datetime import datetime
 
 import click
 
-import cypher
-from graphstore.querylib import run_query
-from graphstore.reasoning import compute_preferences
-from graphstore.stats import graph_stats
-
-from .common import driver, settings
-from .render import json_option, print_json, print_pairs, print_table
+from shopgraph import cypher
+from shopgraph.cli.common import driver, settings
+from shopgraph.cli.render import json_option, print_json, print_pairs, print_table
+from shopgraph.graphstore.core.runner import run_query
+from shopgraph.graphstore.core.stats import graph_stats
+from shopgraph.graphstore.ingest.reasoning import compute_preferences
 
 
 def _params(pairs: tuple[str, ...]) -> dict[str, str]:

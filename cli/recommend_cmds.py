@@ -10,10 +10,9 @@ from collections.abc import Sequence
 
 import click
 
-from graphstore.recommend import Recommendations, SimilarProduct, cold_start, explain, recommend
-
-from .common import driver, settings
-from .render import info, json_option, print_json, print_table
+from shopgraph.cli.common import driver, settings
+from shopgraph.cli.render import info, json_option, print_json, print_table
+from shopgraph.relational.recommend import Recommendations, SimilarProduct, cold_start, explain, recommend
 
 
 @click.command(name="recommend")

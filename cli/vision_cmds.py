@@ -12,13 +12,12 @@ from typing import Any
 
 import click
 
-from vision import dataset as dataset_lib
-from vision import evaluate as evaluate_lib
-from vision import train as train_lib
-from vision.ultralytics_env import ultralytics_logging
-
-from .common import settings
-from .render import info, json_option, print_json, print_pairs, print_table, spinner
+from shopgraph.cli.common import settings
+from shopgraph.cli.render import info, json_option, print_json, print_pairs, print_table, spinner
+from shopgraph.vision import dataset as dataset_lib
+from shopgraph.vision import evaluate as evaluate_lib
+from shopgraph.vision import train as train_lib
+from shopgraph.vision.ultralytics_env import ultralytics_logging
 
 
 def _home() -> Path:

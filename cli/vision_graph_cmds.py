@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from graphstore.config import Settings
-from graphstore.recommend import SIMILAR_BY
-from graphstore.recommend import similar as similar_to_product
-
-from .common import driver, settings
-from .recommend_cmds import print_similar
-from .render import console, info, json_option, print_json, print_pairs, print_table, progress_bar
+from shopgraph.cli.common import driver, settings
+from shopgraph.cli.recommend_cmds import print_similar
+from shopgraph.cli.render import console, info, json_option, print_json, print_pairs, print_table, progress_bar
+from shopgraph.graphstore.core.config import Settings
+from shopgraph.relational.recommend import SIMILAR_BY
+from shopgraph.relational.recommend import similar as similar_to_product
 
 if TYPE_CHECKING:
-    from vision.ingest import Depiction, ImageIngestReport
+    from shopgraph.vision.ingest import Depiction, ImageIngestReport
 
 EXIT_FILES_FAILED = 9
 """Exit code of ``ingest images`` when at least one file could not be read as an image."""
@@ -87,7 +86,7 @@ def images(
       shopgraph ingest images ../shared/datasets/myntra/images --save-previews previews/
       shopgraph ingest images 'photos/*.jpg' --map photos/products.csv --json
     """
-    from vision.ingest import expand_paths, ingest_images, load_product_map
+    from shopgraph.vision.ingest import expand_paths, ingest_images, load_product_map
 
     config = settings()
     product_map = load_product_map(map_csv) if map_csv else None
@@ -221,7 +220,7 @@ def similar(
 
 
 def _visual_search(config: Settings, image_path: Path, k: int, model_path: Path | None, as_json: bool) -> None:
-    from vision.search import similar_products
+    from shopgraph.vision.search import similar_products
 
     with driver(config) as handle:
         results = similar_products(handle, image_path, k=k, model_path=model_path, database=config.database)

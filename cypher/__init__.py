@@ -25,7 +25,7 @@ from datetime import date
 from importlib import resources
 from typing import Any
 
-from graphstore.errors import QueryError
+from shopgraph.graphstore.core.errors import QueryError
 
 _HEADER = re.compile(r"^//\s*(\w+):\s*(.*)$")
 _PARAM = re.compile(r"^(\w+)\s*\(([\w<>\[\]]+)(?:,\s*(required|default\s+(.+?)))?\)\s*(.*)$")

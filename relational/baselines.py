@@ -21,9 +21,8 @@ import torch.nn.functional as F
 from numpy.typing import NDArray
 from torch_geometric.nn import LightGCN as PygLightGCN
 
-from graphstore.errors import ConfigError, ShopgraphError
-
-from .data import Purchases, Recommender, Snapshot
+from shopgraph.graphstore.core.errors import ConfigError, ShopgraphError
+from shopgraph.relational.data import Purchases, Recommender, Snapshot
 
 
 def reference_day(data: Snapshot) -> int:

@@ -17,11 +17,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from graphstore.errors import ConfigError, ShopgraphError
-
-from .data import Recommender, Snapshot, from_day
-from .metrics import METRICS, score
-from .split import make_task, rolling_cutoffs
+from shopgraph.graphstore.core.errors import ConfigError, ShopgraphError
+from shopgraph.relational.data import Recommender, Snapshot, from_day
+from shopgraph.relational.metrics import METRICS, score
+from shopgraph.relational.split import make_task, rolling_cutoffs
 
 METRIC_LABELS = {
     "map": "MAP@{k}",

@@ -28,12 +28,11 @@ import numpy as np
 from neo4j import READ_ACCESS, Driver, ManagedTransaction
 from numpy.typing import NDArray
 
-from graphstore.errors import InputError
-from graphstore.textembed import DIMENSIONS, embed_texts
-
-from . import queries as q
-from .data import FACT_RELATIONS, Facts, Purchases, Snapshot, to_day
-from .features import product_text, text_hash
+from shopgraph.cypher.internal import relational as q
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.textembed import DIMENSIONS, embed_texts
+from shopgraph.relational.data import FACT_RELATIONS, Facts, Purchases, Snapshot, to_day
+from shopgraph.relational.features import product_text, text_hash
 
 Progress = Callable[[str, int], None]
 """Called with a stage (``customers``, ``products``, ``purchases``, ``facts``, ``text``, ``images``)

@@ -13,11 +13,10 @@ from typing import Any
 
 from neo4j import READ_ACCESS, Driver
 
-from graphstore.textembed import MODEL_NAME, embed_texts
-from graphstore.writer import chunks
-
-from . import queries as q
-from .writeback import run_batches
+from shopgraph.cypher.internal import relational as q
+from shopgraph.graphstore.core.textembed import MODEL_NAME, embed_texts
+from shopgraph.graphstore.core.writer import chunks
+from shopgraph.relational.writeback import run_batches
 
 
 def product_text(name: str | None, description: str | None) -> str:

@@ -27,9 +27,8 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-from graphstore.errors import ConfigError
-
-from .hetero import IMAGE_DIM, TEXT_DIM
+from shopgraph.graphstore.core.errors import ConfigError
+from shopgraph.relational.hetero import IMAGE_DIM, TEXT_DIM
 
 FusionKind = Literal["concat", "product", "attention"]
 FUSIONS: tuple[FusionKind, ...] = ("concat", "product", "attention")

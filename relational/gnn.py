@@ -80,11 +80,18 @@ from torch_geometric.loader import LinkNeighborLoader
 from torch_geometric.sampler import NegativeSampling
 from torch_geometric.utils import scatter
 
-from graphstore.errors import ConfigError, InputError
-
-from .data import Snapshot
-from .fusion import FUSIONS, AttentionFusion, Fusion, make_fusion
-from .hetero import BOUGHT, CUSTOMER, PRODUCT, REV_BOUGHT, EdgeType, TorchNeighborSampler, to_hetero_data
+from shopgraph.graphstore.core.errors import ConfigError, InputError
+from shopgraph.relational.data import Snapshot
+from shopgraph.relational.fusion import FUSIONS, AttentionFusion, Fusion, make_fusion
+from shopgraph.relational.hetero import (
+    BOUGHT,
+    CUSTOMER,
+    PRODUCT,
+    REV_BOUGHT,
+    EdgeType,
+    TorchNeighborSampler,
+    to_hetero_data,
+)
 
 SCORE_SCALE = 10.0
 REPURCHASE_HALF_LIFE_DAYS = 180.0

@@ -37,9 +37,8 @@ from numpy.typing import NDArray
 from torch_geometric.data import HeteroData
 from torch_geometric.sampler import HeteroSamplerOutput, NeighborSampler
 
-from graphstore.errors import InputError
-
-from .data import Snapshot
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.relational.data import Snapshot
 
 CUSTOMER = "customer"
 PRODUCT = "product"

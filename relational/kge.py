@@ -39,9 +39,8 @@ from numpy.typing import NDArray
 from torch import Tensor
 from torch_geometric.nn.kge import ComplEx, DistMult, TransE
 
-from graphstore.errors import ConfigError, InputError
-
-from .data import FACT_RELATIONS, Snapshot
+from shopgraph.graphstore.core.errors import ConfigError, InputError
+from shopgraph.relational.data import FACT_RELATIONS, Snapshot
 
 PRODUCT = "Product"
 # The relations the issue names, pointing at the labels that have a kgeEmbedding vector index.

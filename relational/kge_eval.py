@@ -26,10 +26,9 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from graphstore.errors import ConfigError
-
-from .data import Snapshot
-from .kge import (
+from shopgraph.graphstore.core.errors import ConfigError
+from shopgraph.relational.data import Snapshot
+from shopgraph.relational.kge import (
     DEFAULT_RELATIONS,
     MODELS,
     KGTriples,

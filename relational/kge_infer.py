@@ -22,11 +22,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from graphstore.errors import ConfigError
-
-from .data import FACT_RELATIONS, Snapshot
-from .kge import DEFAULT_RELATIONS, PRODUCT, TrainedKGE, build_triples, score_tails, tail_probabilities, train_kge
-from .writeback import InferredFact
+from shopgraph.graphstore.core.errors import ConfigError
+from shopgraph.relational.data import FACT_RELATIONS, Snapshot
+from shopgraph.relational.kge import (
+    DEFAULT_RELATIONS,
+    PRODUCT,
+    TrainedKGE,
+    build_triples,
+    score_tails,
+    tail_probabilities,
+    train_kge,
+)
+from shopgraph.relational.writeback import InferredFact
 
 
 def propose_missing(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from graphstore.errors import ConfigError
+from shopgraph.graphstore.core.errors import ConfigError
 
 # Names of the averaged metrics, in report order.
 METRICS = ("map", "recall", "ndcg", "hit_rate", "coverage")

@@ -27,20 +27,19 @@ import numpy as np
 import torch
 from neo4j import Driver
 
-from graphstore.errors import ConfigError
-
-from .baselines import baseline_factories
-from .data import Recommender, Snapshot, from_day
-from .evaluate import EvaluationReport, evaluate, plot_report, render_markdown
-from .export import read_snapshot
-from .features import embed_product_texts
-from .fusion import FUSIONS
-from .gnn import GNNRecommender
-from .kge import entity_embeddings, save_kge
-from .kge_eval import compare_kge
-from .kge_infer import propose_missing
-from .split import rolling_cutoffs
-from .writeback import (
+from shopgraph.graphstore.core.errors import ConfigError
+from shopgraph.relational.baselines import baseline_factories
+from shopgraph.relational.data import Recommender, Snapshot, from_day
+from shopgraph.relational.evaluate import EvaluationReport, evaluate, plot_report, render_markdown
+from shopgraph.relational.export import read_snapshot
+from shopgraph.relational.features import embed_product_texts
+from shopgraph.relational.fusion import FUSIONS
+from shopgraph.relational.gnn import GNNRecommender
+from shopgraph.relational.kge import entity_embeddings, save_kge
+from shopgraph.relational.kge_eval import compare_kge
+from shopgraph.relational.kge_infer import propose_missing
+from shopgraph.relational.split import rolling_cutoffs
+from shopgraph.relational.writeback import (
     clear_stale_embeddings,
     clear_stale_inferred,
     record_model_run,

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from graphstore.errors import ConfigError
-
-from .data import Snapshot
+from shopgraph.graphstore.core.errors import ConfigError
+from shopgraph.relational.data import Snapshot
 
 
 def rolling_cutoffs(last_day: int, count: int = 8, step: int = 28, horizon: int = 28) -> list[int]:

@@ -20,12 +20,11 @@ from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import DriverError, Neo4jError
 from numpy.typing import ArrayLike
 
-from graphstore.errors import ConfigError, WriteFailed
-from graphstore.schema import VECTOR_INDEXES
-from graphstore.writer import chunks
-
-from . import queries as q
-from .data import FACT_RELATIONS
+from shopgraph.cypher.internal import relational as q
+from shopgraph.graphstore.core.errors import ConfigError, WriteFailed
+from shopgraph.graphstore.core.schema import VECTOR_INDEXES
+from shopgraph.graphstore.core.writer import chunks
+from shopgraph.relational.data import FACT_RELATIONS
 
 StampPrefix = Literal["rec", "kge"]
 MODEL_KINDS = ("recommender", "kge")

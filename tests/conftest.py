@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from graphstore import server
-from graphstore.config import Settings, load_settings
-from graphstore.connection import connect
-from graphstore.schema import init_schema
+from shopgraph.graphstore.core.config import Settings, load_settings
+from shopgraph.graphstore.core.connection import connect
+from shopgraph.graphstore.core.schema import init_schema
+from shopgraph.graphstore.server import local as server
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT.parent / "shared" / "datasets"

@@ -13,23 +13,23 @@ import pytest
 from click.testing import CliRunner
 from neo4j import Driver
 
-from assistant import intents
-from assistant.answer import ask
-from assistant.catalog import colour_matches, outfit_slots, style_key
-from assistant.context import Answer
-from assistant.evaluation import judge, load_questions, score
-from assistant.intents import choose_intent, nearest_example
-from assistant.linking import EntityLinker, Understanding, edit_distance, max_typos, parse_price
-from assistant.policies import default_policies_path, load_policies, read_policies
-from cli.main import cli
-from graphstore.config import Settings
-from graphstore.errors import InputError
-from graphstore.ingest import ingest_catalog, ingest_customers, ingest_purchases
-from graphstore.reasoning import compute_preferences
-from graphstore.schema import init_schema
-from graphstore.vocab import load_vocabulary
-from vision.detector import DEFAULT_WEIGHTS
-from vision.ingest import ingest_images
+from shopgraph.assistant import intents
+from shopgraph.assistant.answer import ask
+from shopgraph.assistant.catalog import colour_matches, outfit_slots, style_key
+from shopgraph.assistant.context import Answer
+from shopgraph.assistant.evaluation import judge, load_questions, score
+from shopgraph.assistant.intents import choose_intent, nearest_example
+from shopgraph.assistant.linking import EntityLinker, Understanding, edit_distance, max_typos, parse_price
+from shopgraph.assistant.policies import default_policies_path, load_policies, read_policies
+from shopgraph.cli.main import cli
+from shopgraph.graphstore.core.config import Settings
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.schema import init_schema
+from shopgraph.graphstore.core.vocab import load_vocabulary
+from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
+from shopgraph.graphstore.ingest.reasoning import compute_preferences
+from shopgraph.vision.detector import DEFAULT_WEIGHTS
+from shopgraph.vision.ingest import ingest_images
 
 from .conftest import DATA, SAMPLE, clear
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.recommender_fit import scaled
-from relational.data import Facts, Purchases, Snapshot
+from shopgraph.relational.data import Facts, Purchases, Snapshot
 
 
 def _snapshot() -> Snapshot:

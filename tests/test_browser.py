@@ -25,15 +25,16 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-import cypher
 from bench import browser_screenshot as shots
-from graphstore import browser, guide_server
-from graphstore.config import Settings
-from graphstore.errors import QueryError, ServerError
-from graphstore.ingest import ingest_catalog, ingest_customers, ingest_purchases
-from graphstore.queries import LABELS, REL_TYPES
-from graphstore.reasoning import compute_preferences
-from graphstore.schema import init_schema
+from shopgraph import cypher
+from shopgraph.cypher.internal.graphstore import LABELS, REL_TYPES
+from shopgraph.graphstore.browser import guide as browser
+from shopgraph.graphstore.browser import guide_server
+from shopgraph.graphstore.core.config import Settings
+from shopgraph.graphstore.core.errors import QueryError, ServerError
+from shopgraph.graphstore.core.schema import init_schema
+from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
+from shopgraph.graphstore.ingest.reasoning import compute_preferences
 
 from .conftest import ROOT, SAMPLE, clear, free_port
 

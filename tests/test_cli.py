@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from neo4j import Driver
 
-from cli.ingest_cmds import EXIT_ROWS_REJECTED
-from cli.main import cli
-from graphstore.config import Settings
+from shopgraph.cli.ingest_cmds import EXIT_ROWS_REJECTED
+from shopgraph.cli.main import cli
+from shopgraph.graphstore.core.config import Settings
 
 from .conftest import SAMPLE
 

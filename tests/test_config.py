@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from graphstore.config import load_settings
-from graphstore.errors import ConfigError
+from shopgraph.graphstore.core.config import load_settings
+from shopgraph.graphstore.core.errors import ConfigError
 
 
 def test_defaults_are_the_local_server(tmp_path: Path) -> None:

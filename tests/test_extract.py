@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from graphstore.evaluation import evaluate_materials, evaluate_myntra_names
-from graphstore.extract import BrandLexicon, NameExtractor, extract_materials
-from graphstore.vocab import load_vocabulary
+from shopgraph.graphstore.core.vocab import load_vocabulary
+from shopgraph.graphstore.ingest.evaluation import evaluate_materials, evaluate_myntra_names
+from shopgraph.graphstore.ingest.extract import BrandLexicon, NameExtractor, extract_materials
 
 from .conftest import DATA, SAMPLE
 

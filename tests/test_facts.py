@@ -1,6 +1,6 @@
 import pytest
 
-from graphstore.facts import Fact, merge_facts
+from shopgraph.graphstore.ingest.facts import Fact, merge_facts
 
 
 def test_merge_keeps_one_fact_per_target_with_noisy_or_confidence() -> None:

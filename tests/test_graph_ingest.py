@@ -5,13 +5,13 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from graphstore.config import Settings
-from graphstore.connection import connect
-from graphstore.errors import ConnectionFailed, WriteFailed
-from graphstore.ingest import ingest_catalog, ingest_customers, ingest_purchases
-from graphstore.schema import MIGRATIONS, apply_migrations
-from graphstore.stats import graph_stats
-from graphstore.writer import BatchWriter
+from shopgraph.graphstore.core.config import Settings
+from shopgraph.graphstore.core.connection import connect
+from shopgraph.graphstore.core.errors import ConnectionFailed, WriteFailed
+from shopgraph.graphstore.core.schema import MIGRATIONS, apply_migrations
+from shopgraph.graphstore.core.stats import graph_stats
+from shopgraph.graphstore.core.writer import BatchWriter
+from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
 
 from .conftest import DATA, SAMPLE, free_port
 

@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 from neo4j import Driver
 
-import cypher
-from graphstore.errors import QueryError
-from graphstore.ingest import ingest_catalog, ingest_customers, ingest_purchases
-from graphstore.querylib import run_query
-from graphstore.reasoning import compute_preferences
+from shopgraph import cypher
+from shopgraph.graphstore.core.errors import QueryError
+from shopgraph.graphstore.core.runner import run_query
+from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
+from shopgraph.graphstore.ingest.reasoning import compute_preferences
 
 from .conftest import DATA
 

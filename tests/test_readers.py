@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from graphstore.errors import InputError
-from graphstore.ingest import detect_format
-from graphstore.readers import (
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.vocab import load_vocabulary
+from shopgraph.graphstore.ingest.loader import detect_format
+from shopgraph.graphstore.ingest.readers import (
     RejectLog,
     read_generic_catalog,
     read_generic_purchases,
@@ -14,8 +15,7 @@ from graphstore.readers import (
     read_hm_transactions,
     read_myntra_styles,
 )
-from graphstore.readers.hm import PurchaseIds, article_id
-from graphstore.vocab import load_vocabulary
+from shopgraph.graphstore.ingest.readers.hm import PurchaseIds, article_id
 
 from .conftest import SAMPLE
 

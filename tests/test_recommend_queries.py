@@ -19,13 +19,13 @@ import pytest
 from click.testing import CliRunner, Result
 from neo4j import Driver
 
-import cypher
-from cli.main import cli
-from graphstore.config import Settings
-from graphstore.errors import QueryError
-from graphstore.querylib import run_query
-from graphstore.reasoning import compute_preferences
-from graphstore.recommend import (
+from shopgraph import cypher
+from shopgraph.cli.main import cli
+from shopgraph.graphstore.core.config import Settings
+from shopgraph.graphstore.core.errors import QueryError
+from shopgraph.graphstore.core.runner import run_query
+from shopgraph.graphstore.ingest.reasoning import compute_preferences
+from shopgraph.relational.recommend import (
     Reason,
     Recommendation,
     Recommendations,

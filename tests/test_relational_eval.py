@@ -11,8 +11,8 @@ import pytest
 import torch
 from numpy.typing import NDArray
 
-from graphstore.errors import ConfigError, ShopgraphError
-from relational.baselines import (
+from shopgraph.graphstore.core.errors import ConfigError, ShopgraphError
+from shopgraph.relational.baselines import (
     BPR,
     ItemKNN,
     LightGCN,
@@ -21,10 +21,10 @@ from relational.baselines import (
     RepurchaseThenPopular,
     baseline_factories,
 )
-from relational.data import Purchases, Recommender, Snapshot
-from relational.evaluate import evaluate, plot_report, render_markdown
-from relational.metrics import average_precision_at_k, coverage, hit_rate, ndcg_at_k, recall_at_k, score
-from relational.split import make_task, rolling_cutoffs
+from shopgraph.relational.data import Purchases, Recommender, Snapshot
+from shopgraph.relational.evaluate import evaluate, plot_report, render_markdown
+from shopgraph.relational.metrics import average_precision_at_k, coverage, hit_rate, ndcg_at_k, recall_at_k, score
+from shopgraph.relational.split import make_task, rolling_cutoffs
 
 IDCG2 = 1 + 1 / math.log2(3)  # ideal DCG of two relevant products
 

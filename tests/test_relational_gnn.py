@@ -14,11 +14,11 @@ import torch
 from torch_geometric.loader import LinkNeighborLoader
 from torch_geometric.sampler import NegativeSampling
 
-from graphstore.errors import ConfigError, InputError
-from relational.data import Facts, Purchases, Snapshot
-from relational.fusion import AttentionFusion, ConcatFusion, ProductFusion, make_fusion
-from relational.gnn import GNNRecommender, HeteroSAGE
-from relational.hetero import BOUGHT, REV_BOUGHT, TorchNeighborSampler, to_hetero_data
+from shopgraph.graphstore.core.errors import ConfigError, InputError
+from shopgraph.relational.data import Facts, Purchases, Snapshot
+from shopgraph.relational.fusion import AttentionFusion, ConcatFusion, ProductFusion, make_fusion
+from shopgraph.relational.gnn import GNNRecommender, HeteroSAGE
+from shopgraph.relational.hetero import BOUGHT, REV_BOUGHT, TorchNeighborSampler, to_hetero_data
 
 
 def _purchases(rows: list[tuple[int, int, int]]) -> Purchases:

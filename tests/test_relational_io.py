@@ -20,13 +20,13 @@ import pytest
 from neo4j import Driver
 from numpy.typing import ArrayLike
 
-from graphstore.errors import ConfigError, InputError
-from graphstore.ingest import ingest_catalog, ingest_customers, ingest_purchases
-from graphstore.textembed import embed_texts
-from relational.data import Snapshot, from_day, to_day
-from relational.export import read_snapshot
-from relational.features import embed_product_texts, product_text, text_hash
-from relational.writeback import (
+from shopgraph.graphstore.core.errors import ConfigError, InputError
+from shopgraph.graphstore.core.textembed import embed_texts
+from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
+from shopgraph.relational.data import Snapshot, from_day, to_day
+from shopgraph.relational.export import read_snapshot
+from shopgraph.relational.features import embed_product_texts, product_text, text_hash
+from shopgraph.relational.writeback import (
     InferredFact,
     StampPrefix,
     clear_stale_embeddings,

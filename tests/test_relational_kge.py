@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from graphstore.errors import ConfigError, InputError
-from relational.data import Facts, Purchases, Snapshot
-from relational.kge import (
+from shopgraph.graphstore.core.errors import ConfigError, InputError
+from shopgraph.relational.data import Facts, Purchases, Snapshot
+from shopgraph.relational.kge import (
     KGTriples,
     TrainedKGE,
     best_temperature,
@@ -24,7 +24,7 @@ from relational.kge import (
     tail_probabilities,
     train_kge,
 )
-from relational.kge_eval import (
+from shopgraph.relational.kge_eval import (
     LinkMetrics,
     compare_kge,
     evaluate_kge,
@@ -32,7 +32,7 @@ from relational.kge_eval import (
     frequency_baseline,
     random_expectation,
 )
-from relational.kge_infer import check_proposals, propose_missing
+from shopgraph.relational.kge_infer import check_proposals, propose_missing
 
 COLOURS = ["red", "blue", "green", "black", "white", "navy-blue"]
 BRANDS = ["b0", "b1", "b2", "b3", "b4", "b5"]

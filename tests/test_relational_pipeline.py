@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from neo4j import Driver
 
-from cli.main import cli
-from graphstore.ingest import ingest_catalog, ingest_customers, ingest_purchases
-from relational.data import from_day, to_day
-from relational.export import read_snapshot
-from relational.pipeline import RecommenderSettings, evaluate_models, train_models
-from relational.split import make_task, rolling_cutoffs
+from shopgraph.cli.main import cli
+from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
+from shopgraph.relational.data import from_day, to_day
+from shopgraph.relational.export import read_snapshot
+from shopgraph.relational.pipeline import RecommenderSettings, evaluate_models, train_models
+from shopgraph.relational.split import make_task, rolling_cutoffs
 
 from .conftest import SAMPLE
 

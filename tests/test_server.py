@@ -20,9 +20,9 @@ import psutil
 import pytest
 from neo4j import GraphDatabase
 
-from graphstore import server
-from graphstore.config import APOC_VERSION, NEO4J_VERSION, Settings
-from graphstore.errors import ConfigError, ServerError
+from shopgraph.graphstore.core.config import APOC_VERSION, NEO4J_VERSION, Settings
+from shopgraph.graphstore.core.errors import ConfigError, ServerError
+from shopgraph.graphstore.server import local as server
 
 GIB = 1024**3
 

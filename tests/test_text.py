@@ -1,4 +1,4 @@
-from graphstore.text import Lexicon, fold, slug, tokens
+from shopgraph.graphstore.core.text import Lexicon, fold, slug, tokens
 
 
 def test_tokens_fold_accents_possessives_and_hyphens() -> None:

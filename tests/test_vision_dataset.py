@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from graphstore.vocab import load_vocabulary
-from vision.classes import CLASS_NAMES
-from vision.composite import Piece, compose
-from vision.dataset import (
+from shopgraph.graphstore.core.vocab import load_vocabulary
+from shopgraph.vision.classes import CLASS_NAMES
+from shopgraph.vision.composite import Piece, compose
+from shopgraph.vision.dataset import (
     CatalogPhoto,
     build_dataset,
     catalog_photos,
@@ -21,7 +21,7 @@ from vision.dataset import (
     split_products,
     yolo_label_line,
 )
-from vision.segment import foreground_mask, mask_polygon, polygon_mask
+from shopgraph.vision.segment import foreground_mask, mask_polygon, polygon_mask
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -225,7 +225,7 @@ def test_build_dataset_never_shows_a_held_out_product_in_training(tmp_path: Path
 
 
 def test_every_vision_command_has_help_with_an_example() -> None:
-    from cli.vision_cmds import vision
+    from shopgraph.cli.vision_cmds import vision
 
     assert vision.help
     for name, command in vision.commands.items():

@@ -25,19 +25,19 @@ from click.testing import CliRunner
 from neo4j import Driver
 from PIL import Image
 
-from cli.vision_graph_cmds import EXIT_FILES_FAILED, images, similar
-from graphstore.config import Settings
-from graphstore.errors import InputError
-from graphstore.ingest import ingest_catalog
-from graphstore.querylib import run_query
-from graphstore.vocab import load_vocabulary
-from vision.classes import CLASS_NAMES, class_named
-from vision.detector import DEFAULT_WEIGHTS, Detector, file_sha256
-from vision.embed import EMBEDDING_DIM
-from vision.images import load_image
-from vision.ingest import ImageIngestReport, ingest_images, link_depicted_products
-from vision.search import similar_products
-from vision.ultralytics_env import configure_ultralytics
+from shopgraph.cli.vision_graph_cmds import EXIT_FILES_FAILED, images, similar
+from shopgraph.graphstore.core.config import Settings
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.runner import run_query
+from shopgraph.graphstore.core.vocab import load_vocabulary
+from shopgraph.graphstore.ingest.loader import ingest_catalog
+from shopgraph.vision.classes import CLASS_NAMES, class_named
+from shopgraph.vision.detector import DEFAULT_WEIGHTS, Detector, file_sha256
+from shopgraph.vision.embed import EMBEDDING_DIM
+from shopgraph.vision.images import load_image
+from shopgraph.vision.ingest import ImageIngestReport, ingest_images, link_depicted_products
+from shopgraph.vision.search import similar_products
+from shopgraph.vision.ultralytics_env import configure_ultralytics
 
 from .conftest import DATA, SAMPLE
 

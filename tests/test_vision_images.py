@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from graphstore.errors import InputError
-from vision.detector import Detection
-from vision.embed import EMBEDDING_DIM, Embedder, masked_crop, model_input
-from vision.images import load_image
-from vision.ingest import expand_paths, load_product_map, product_for_path
-from vision.preview import ALPHA, class_colour, draw_preview, save_preview
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.vision.detector import Detection
+from shopgraph.vision.embed import EMBEDDING_DIM, Embedder, masked_crop, model_input
+from shopgraph.vision.images import load_image
+from shopgraph.vision.ingest import expand_paths, load_product_map, product_for_path
+from shopgraph.vision.preview import ALPHA, class_colour, draw_preview, save_preview
 
 from .conftest import DATA
 

@@ -2,8 +2,8 @@ import csv
 
 import pytest
 
-from graphstore.colour import hex_to_lab
-from graphstore.vocab import load_vocabulary
+from shopgraph.graphstore.core.colour import hex_to_lab
+from shopgraph.graphstore.core.vocab import load_vocabulary
 
 
 def test_taxonomy_is_a_three_level_tree_with_leaves_at_level_three() -> None:

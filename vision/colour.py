@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 from skimage.color import deltaE_ciede2000, rgb2lab
 
-from graphstore.colour import hex_to_lab
-from graphstore.vocab import Vocabulary, load_vocabulary
+from shopgraph.graphstore.core.colour import hex_to_lab
+from shopgraph.graphstore.core.vocab import Vocabulary, load_vocabulary
 
 _MAX_PIXELS = 4000
 _KMEANS_ITERATIONS = 12

@@ -33,14 +33,13 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from graphstore.errors import InputError
-from graphstore.facts import ProductRecord
-from graphstore.readers import RejectLog, read_hm_articles, read_myntra_styles
-from graphstore.vocab import Vocabulary, load_vocabulary
-
-from .classes import CLASS_NAMES, DetectorClass, class_for_group
-from .composite import Piece, compose, load_scenes, make_background
-from .segment import foreground_mask, keep_largest, mask_polygon
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.vocab import Vocabulary, load_vocabulary
+from shopgraph.graphstore.ingest.facts import ProductRecord
+from shopgraph.graphstore.ingest.readers import RejectLog, read_hm_articles, read_myntra_styles
+from shopgraph.vision.classes import CLASS_NAMES, DetectorClass, class_for_group
+from shopgraph.vision.composite import Piece, compose, load_scenes, make_background
+from shopgraph.vision.segment import foreground_mask, keep_largest, mask_polygon
 
 # Catalog column that names each source's product type (the taxonomy link), and its colour column.
 _CATEGORY_RULES = {"myntra": "column:articleType", "hm": "column:product_type_name"}

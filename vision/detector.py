@@ -17,11 +17,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from graphstore.errors import InputError
-
-from .classes import CLASS_NAMES, class_named
-from .segment import mask_polygon
-from .ultralytics_env import configure_ultralytics
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.vision.classes import CLASS_NAMES, class_named
+from shopgraph.vision.segment import mask_polygon
+from shopgraph.vision.ultralytics_env import configure_ultralytics
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "models" / "shopgraph-seg.pt"
 """Where the trained model ships (``shopgraph vision train`` writes it)."""

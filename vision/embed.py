@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from graphstore.errors import InputError
+from shopgraph.graphstore.core.errors import InputError
 
 EMBEDDING_DIM = 1280
 """Length of an embedding; the vector indexes of schema migration 3 are built for it."""

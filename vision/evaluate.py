@@ -27,14 +27,13 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from graphstore.errors import InputError
-from graphstore.vocab import Vocabulary, load_vocabulary
-
-from .classes import CLASS_NAMES
-from .colour import ColourMatcher
-from .composite import package_file
-from .dataset import read_manifest
-from .ultralytics_env import configure_ultralytics, ultralytics_logging
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.vocab import Vocabulary, load_vocabulary
+from shopgraph.vision.classes import CLASS_NAMES
+from shopgraph.vision.colour import ColourMatcher
+from shopgraph.vision.composite import package_file
+from shopgraph.vision.dataset import read_manifest
+from shopgraph.vision.ultralytics_env import configure_ultralytics, ultralytics_logging
 
 Progress = Callable[[str, int, int], None]
 # Colours a pixel cluster cannot have; catalog rows with them are not scored for colour.

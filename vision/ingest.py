@@ -36,15 +36,14 @@ from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 from numpy.typing import NDArray
 
-from graphstore.errors import InputError, WriteFailed
-from graphstore.writer import Batch, BatchWriter, WriteSummary
-
-from . import queries as q
-from .colour import ColourMatch, ColourMatcher
-from .detector import Detection, Detector
-from .embed import Embedder, masked_crop
-from .images import LoadedImage, load_image
-from .preview import save_preview
+from shopgraph.cypher.internal import vision as q
+from shopgraph.graphstore.core.errors import InputError, WriteFailed
+from shopgraph.graphstore.core.writer import Batch, BatchWriter, WriteSummary
+from shopgraph.vision.colour import ColourMatch, ColourMatcher
+from shopgraph.vision.detector import Detection, Detector
+from shopgraph.vision.embed import Embedder, masked_crop
+from shopgraph.vision.images import LoadedImage, load_image
+from shopgraph.vision.preview import save_preview
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 """Files a folder is searched for (files named explicitly are tried whatever their suffix)."""

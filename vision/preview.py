@@ -15,8 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from .classes import CLASS_NAMES
-from .detector import Detection
+from shopgraph.vision.classes import CLASS_NAMES
+from shopgraph.vision.detector import Detection
 
 ALPHA = 0.4
 # One distinct RGB colour per detector class (Tableau-like palette), in CLASS_NAMES order.

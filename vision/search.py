@@ -15,13 +15,12 @@ from pathlib import Path
 
 from neo4j import Driver
 
-from graphstore.errors import InputError
-from graphstore.querylib import run_query
-
-from .detector import Detector
-from .embed import Embedder, masked_crop
-from .images import load_image
-from .ingest import colour_matcher
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.runner import run_query
+from shopgraph.vision.detector import Detector
+from shopgraph.vision.embed import Embedder, masked_crop
+from shopgraph.vision.images import load_image
+from shopgraph.vision.ingest import colour_matcher
 
 QUERY = "visual_search"
 DETECTION_INDEX = "detection_embedding"

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graphstore.errors import ShopgraphError
-
-from .ultralytics_env import configure_ultralytics
+from shopgraph.graphstore.core.errors import ShopgraphError
+from shopgraph.vision.ultralytics_env import configure_ultralytics
 
 MODEL_YAML = "yolo11n-seg.yaml"
 

@@ -1,0 +1,214 @@
+"""Internal Cypher, as named constants. Analysts' queries live in ``cypher/*.cypher``.
+
+Values always travel as ``$parameters``; batches always ``UNWIND $rows``. Labels and
+relationship types are never parameters in Cypher, so the few queries that vary
+by type are generated here, once, from the allow-list in ``facts.FACT_TYPES``
+through ``name()``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from shopgraph.graphstore.ingest.facts import FACT_TYPES
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Every label shopgraph writes. ``name()`` refuses anything else.
+LABELS = frozenset(
+    {
+        "Product",
+        "Brand",
+        "Category",
+        "Colour",
+        "Material",
+        "Style",
+        "Pattern",
+        "Gender",
+        "Department",
+        "SourceCategory",
+        "Customer",
+        "ModelRun",
+        "Policy",
+        "SchemaMigration",
+        "Image",
+        "Detection",
+    }
+)
+REL_TYPES = frozenset(
+    {
+        *FACT_TYPES,
+        "SUBCATEGORY_OF",
+        "SHADE_OF",
+        "MAPS_TO",
+        "SUB_BRAND_OF",
+        "PURCHASED",
+        "PREFERS",
+        "HAS_DETECTION",
+        "OF_CATEGORY",
+        "DEPICTS",
+        "INFERRED",
+        "APPLIES_TO",
+    }
+)
+
+
+def quote(identifier: str) -> str:
+    """``identifier`` as a backtick-quoted Cypher name (backticks inside doubled)."""
+    return "`" + identifier.replace("`", "``") + "`"
+
+
+def name(identifier: str) -> str:
+    """``identifier`` quoted for Cypher, if it is a label or type of the schema.
+
+    Raises:
+        ValueError: ``identifier`` is not in the allow-list.
+    """
+    if identifier not in LABELS and identifier not in REL_TYPES or not _IDENTIFIER.match(identifier):
+        raise ValueError(f"{identifier!r} is not a label or relationship type of the shopgraph schema")
+    return quote(identifier)
+
+
+SEED_TERMS = """
+UNWIND $rows AS row
+MERGE (t:{label} {{id: row.id}})
+SET t.name = row.name, t.synonyms = row.synonyms, t += row.props
+"""
+
+SEED_CATEGORY_PARENTS = """
+UNWIND $rows AS row
+MATCH (child:Category {id: row.id}), (parent:Category {id: row.parent})
+MERGE (child)-[:SUBCATEGORY_OF]->(parent)
+"""
+
+SEED_COLOUR_FAMILIES = """
+UNWIND $rows AS row
+MATCH (shade:Colour {id: row.id}), (family:Colour {id: row.family})
+MERGE (shade)-[:SHADE_OF]->(family)
+"""
+
+UPSERT_PRODUCTS = """
+UNWIND $rows AS row
+MERGE (p:Product {id: row.id})
+SET p.source = row.source, p.sourceId = row.sourceId, p.name = row.name,
+    p.sourceFile = row.sourceFile, p.sourceLine = row.line, p.inCatalog = true,
+    p += row.props
+"""
+
+UPSERT_BRANDS = """
+UNWIND $rows AS row
+MERGE (b:Brand {id: row.id})
+ON CREATE SET b.name = row.name
+WITH b, row WHERE row.parent IS NOT NULL
+MERGE (parent:Brand {id: row.parent})
+ON CREATE SET parent.name = row.parentName
+MERGE (b)-[:SUB_BRAND_OF]->(parent)
+"""
+
+UPSERT_DEPARTMENTS = """
+UNWIND $rows AS row
+MERGE (d:Department {id: row.id})
+SET d += row.props
+"""
+
+UPSERT_SOURCE_CATEGORIES = """
+UNWIND $rows AS row
+MERGE (s:SourceCategory {id: row.id})
+SET s.source = row.source, s.field = row.field, s.name = row.name
+WITH s, row WHERE row.parent IS NOT NULL
+MATCH (parent:SourceCategory {id: row.parent})
+MERGE (s)-[:SUBCATEGORY_OF]->(parent)
+"""
+
+MAP_SOURCE_CATEGORIES = """
+UNWIND $rows AS row
+MATCH (s:SourceCategory {id: row.id}), (c:Category {id: row.category})
+MERGE (s)-[:MAPS_TO]->(c)
+"""
+
+FACT_QUERIES: dict[str, str] = {
+    rel: f"""
+UNWIND $rows AS row
+MATCH (p:Product {{id: row.product}})
+MATCH (t:{name(label)} {{id: row.target}})
+MERGE (p)-[r:{name(rel)}]->(t)
+SET r.rule = row.rule, r.rules = row.rules, r.confidence = row.confidence, r.source = row.source
+"""
+    for rel, label in FACT_TYPES.items()
+}
+
+# Facts this source asserted earlier that the current input no longer asserts. The type
+# list keeps the expansion off a product's purchases, which can be many.
+DELETE_STALE_FACTS = f"""
+UNWIND $rows AS row
+MATCH (p:Product {{id: row.id}})-[r:{"|".join(name(rel) for rel in FACT_TYPES)}]->(t)
+WHERE r.source = row.sourceFile AND NOT (type(r) + '|' + t.id) IN row.factKeys
+DELETE r
+"""
+
+UPSERT_CUSTOMERS = """
+UNWIND $rows AS row
+MERGE (c:Customer {id: row.id})
+SET c.source = row.source, c.sourceFile = row.sourceFile, c.inCustomerFile = true, c += row.props
+"""
+
+UPSERT_PURCHASES = """
+UNWIND $rows AS row
+MERGE (c:Customer {id: row.customer})
+ON CREATE SET c.source = row.source, c.inCustomerFile = false
+MERGE (p:Product {id: row.product})
+ON CREATE SET p.source = row.source, p.sourceId = row.productSourceId, p.inCatalog = false
+MERGE (c)-[r:PURCHASED {id: row.id}]->(p)
+SET r.date = date(row.date), r.price = row.price, r.channel = row.channel,
+    r.channelName = row.channelName, r.source = row.sourceFile
+"""
+
+PURCHASE_COVERAGE = """
+MATCH (c:Customer)-[r:PURCHASED]->(p:Product)
+WHERE r.source = $sourceFile
+RETURN count(r) AS purchases,
+       count(CASE WHEN p.inCatalog THEN r END) AS purchasesOfCatalogProducts,
+       count(CASE WHEN NOT p.inCatalog THEN r END) AS purchasesOfUnknownProducts,
+       count(DISTINCT CASE WHEN NOT p.inCatalog THEN p END) AS unknownProducts,
+       count(DISTINCT CASE WHEN NOT c.inCustomerFile THEN c END) AS unknownCustomers
+"""
+
+LABEL_COUNTS = "CALL db.labels() YIELD label RETURN label ORDER BY label"
+REL_TYPE_LIST = "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType ORDER BY relationshipType"
+COUNT_LABEL = "MATCH (n:{label}) RETURN count(n) AS n"
+COUNT_REL = "MATCH ()-[r:{rel}]->() RETURN count(r) AS n"
+
+APPLIED_MIGRATIONS = "MATCH (m:SchemaMigration) RETURN m.version AS version ORDER BY version"
+RECORD_MIGRATION = """
+MERGE (m:SchemaMigration {version: $version})
+SET m.name = $name, m.appliedAt = datetime()
+"""
+
+# Recommendations (graphstore.recommend): what a named query's empty answer means.
+CUSTOMER_STATE = """
+MATCH (c:Customer {id: $id})
+RETURN c.recEmbedding IS NOT NULL AS embedded, COUNT { (c)-[:PREFERS]->() } AS preferences
+"""
+PRODUCT_EXISTS = "MATCH (p:Product {id: $id}) RETURN p.id AS id"
+# Stated preferences that name no vocabulary node, matched as cypher/cold_start.cypher matches them.
+UNKNOWN_TERMS = """
+UNWIND $brands AS value
+WITH value WHERE NOT EXISTS {
+  MATCH (t:Brand) WHERE toLower(t.id) = toLower(trim(value)) OR toLower(t.name) = toLower(trim(value))
+}
+RETURN 'brand' AS kind, value
+UNION ALL
+UNWIND $colours AS value
+WITH value WHERE NOT EXISTS {
+  MATCH (t:Colour) WHERE toLower(t.id) = toLower(trim(value)) OR toLower(t.name) = toLower(trim(value))
+                      OR any(s IN coalesce(t.synonyms, []) WHERE toLower(s) = toLower(trim(value)))
+}
+RETURN 'colour' AS kind, value
+UNION ALL
+UNWIND $categories AS value
+WITH value WHERE NOT EXISTS {
+  MATCH (t:Category) WHERE toLower(t.id) = toLower(trim(value)) OR toLower(t.name) = toLower(trim(value))
+                        OR any(s IN coalesce(t.synonyms, []) WHERE toLower(s) = toLower(trim(value)))
+}
+RETURN 'category' AS kind, value
+"""

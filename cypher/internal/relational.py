@@ -1,0 +1,157 @@
+"""The relational model's internal Cypher, as named constants.
+
+Values always travel as ``$parameters`` and batches as ``UNWIND $rows``, as in ``graphstore.queries``.
+Labels, relationship types and property names cannot be parameters, so the queries that vary by
+them are generated here, once, from allow-lists (``FACT_RELATIONS``, ``schema.VECTOR_INDEXES``)
+through ``graphstore.queries.name`` and ``quote``; nothing from callers is ever spliced in.
+"""
+
+from __future__ import annotations
+
+from shopgraph.cypher.internal.graphstore import name, quote
+from shopgraph.graphstore.core.schema import VECTOR_INDEXES
+from shopgraph.relational.data import FACT_RELATIONS
+
+# Which purchases a snapshot reads: all (``$source`` null), or one source's. PURCHASED.source is
+# "<source>:<file name>" ("hm:transactions.csv"), so "hm" selects every H&M file and the full value
+# one file.
+_PURCHASE_FILTER = "($source IS NULL OR r.source = $source OR r.source STARTS WITH $source + ':')"
+
+# --- reading a snapshot ---------------------------------------------------------------------
+
+SNAPSHOT_CUSTOMERS = f"""
+MATCH (c:Customer)-[r:PURCHASED]->(:Product)
+WHERE {_PURCHASE_FILTER}
+RETURN DISTINCT c.id AS id
+ORDER BY id
+"""
+
+# Every catalog product and every product bought in the selected purchases, with what the text
+# features need: the stored embedding (if asked for) and the text it should have been made from.
+SNAPSHOT_PRODUCTS = f"""
+MATCH (p:Product)
+WHERE p.inCatalog = true OR EXISTS {{ MATCH (:Customer)-[r:PURCHASED]->(p) WHERE {_PURCHASE_FILTER} }}
+RETURN p.id AS id, coalesce(p.inCatalog, false) AS inCatalog,
+       CASE WHEN $withText THEN p.name END AS name,
+       CASE WHEN $withText THEN p.description END AS description,
+       CASE WHEN $withText THEN p.textEmbedding END AS textEmbedding,
+       CASE WHEN $withText THEN p.textEmbeddingOf END AS textEmbeddingOf
+ORDER BY id
+"""
+
+SNAPSHOT_PURCHASES = f"""
+MATCH (c:Customer)-[r:PURCHASED]->(p:Product)
+WHERE {_PURCHASE_FILTER}
+RETURN c.id AS customer, p.id AS product, r.date AS date
+ORDER BY date, customer, product, r.id
+"""
+
+# One query per fact relation; a fact without a confidence is an asserted one (1.0).
+SNAPSHOT_FACTS: dict[str, str] = {
+    rel: f"""
+MATCH (p:Product)-[r:{name(rel)}]->(t:{name(label)})
+RETURN p.id AS product, t.id AS term, coalesce(r.confidence, 1.0) AS confidence
+ORDER BY product, term
+"""
+    for rel, label in FACT_RELATIONS.items()
+}
+
+SNAPSHOT_IMAGES = """
+MATCH (i:Image)-[:DEPICTS]->(p:Product)
+WHERE i.embedding IS NOT NULL
+RETURN p.id AS product, i.embedding AS embedding
+ORDER BY product, i.id
+"""
+
+# --- product text embeddings ----------------------------------------------------------------
+
+# Products that have text to embed, or an embedding whose text has since gone.
+TEXT_EMBEDDING_CANDIDATES = """
+MATCH (p:Product)
+WHERE p.name IS NOT NULL OR p.description IS NOT NULL OR p.textEmbeddingOf IS NOT NULL
+RETURN p.id AS id, p.name AS name, p.description AS description, p.textEmbeddingOf AS textEmbeddingOf
+ORDER BY id
+"""
+
+WRITE_TEXT_EMBEDDINGS = """
+UNWIND $rows AS row
+MATCH (p:Product {id: row.id})
+SET p.textEmbedding = row.vector, p.textEmbeddingOf = row.textHash
+RETURN count(p) AS n
+"""
+
+REMOVE_TEXT_EMBEDDINGS = """
+UNWIND $rows AS row
+MATCH (p:Product {id: row.id})
+REMOVE p.textEmbedding, p.textEmbeddingOf
+RETURN count(p) AS n
+"""
+
+# --- write-back -----------------------------------------------------------------------------
+
+
+def _stamps(prop: str) -> tuple[str, str]:
+    prefix = prop.removesuffix("Embedding")
+    return quote(f"{prefix}ModelVersion"), quote(f"{prefix}TrainedAt")
+
+
+# Per vector-indexed (label, property) written by a model (the text embedding has its own writer):
+# set the vectors and the model stamps, ``<prefix>ModelVersion`` and ``<prefix>TrainedAt``.
+WRITE_EMBEDDINGS: dict[tuple[str, str], str] = {
+    (label, prop): f"""
+UNWIND $rows AS row
+MATCH (n:{name(label)} {{id: row.id}})
+SET n.{quote(prop)} = row.vector, n.{_stamps(prop)[0]} = $version, n.{_stamps(prop)[1]} = $trainedAt
+RETURN count(n) AS n
+"""
+    for _, label, prop, _ in VECTOR_INDEXES
+    if prop != "textEmbedding"
+}
+
+# At most $limit nodes whose vector is not of ``$version``; run until it removes none.
+CLEAR_STALE_EMBEDDINGS: dict[tuple[str, str], str] = {
+    (label, prop): f"""
+MATCH (n:{name(label)})
+WHERE n.{quote(prop)} IS NOT NULL AND (n.{_stamps(prop)[0]} IS NULL OR n.{_stamps(prop)[0]} <> $version)
+WITH n LIMIT $limit
+REMOVE n.{quote(prop)}, n.{_stamps(prop)[0]}, n.{_stamps(prop)[1]}
+RETURN count(n) AS n
+"""
+    for (label, prop) in WRITE_EMBEDDINGS
+}
+
+# Inferred facts, one query per term label. MERGE keys on product, term and relation, so a
+# re-run updates in place; asserted facts are other relationship types and are never matched.
+WRITE_INFERRED: dict[str, str] = {
+    label: f"""
+UNWIND $rows AS row
+MATCH (p:Product {{id: row.product}})
+MATCH (t:{name(label)} {{id: row.term}})
+MERGE (p)-[r:INFERRED {{relation: row.relation}}]->(t)
+SET r.score = row.score, r.rank = row.rank, r.modelVersion = $version, r.trainedAt = $trainedAt
+RETURN count(r) AS n
+"""
+    for label in sorted(set(FACT_RELATIONS.values()))
+}
+
+# A product's inferred facts of one relation are replaced as a whole: any not in this run's list go.
+DELETE_REPLACED_INFERRED = """
+UNWIND $groups AS g
+MATCH (:Product {id: g.product})-[r:INFERRED]->(t)
+WHERE r.relation = g.relation AND NOT t.id IN g.terms
+DELETE r
+"""
+
+# After a model's proposals are written: a product the new model proposes nothing for (it gained an
+# asserted fact, or its proposals fell below the threshold) must not keep an older model's guess.
+DELETE_STALE_INFERRED = """
+MATCH (:Product)-[r:INFERRED]->()
+WHERE r.relation = $relation AND r.modelVersion <> $version
+CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS
+RETURN count(*) AS n
+"""
+
+RECORD_MODEL_RUN = """
+MERGE (m:ModelRun {id: $version})
+SET m.kind = $kind, m.trainedAt = $trainedAt, m.seed = $seed, m.params = $params, m.metrics = $metrics
+"""

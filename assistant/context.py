@@ -1,7 +1,7 @@
 """What every answer is made of: the answer record, and the context a question is answered in.
 
 Every Cypher query an answer runs goes through :meth:`Asking.query`, which runs a named query
-(``cypher/ask_*.cypher``, ``cypher/visual_search.cypher``) with parameters and records the call,
+(``cypher/assistant/ask_*.cypher``, ``cypher/visual_search.cypher``) with parameters and records the call,
 so an answer always lists the queries and parameters it came from.
 """
 
@@ -161,7 +161,7 @@ class Asking:
         words += [w for e in self.understood.of("Brand") for w in e.surface.split()]
         words = list(dict.fromkeys(words))
         # The words are tokens (letters and digits only), so the Lucene query has no syntax of the shopper's.
-        rows = self.query("ask_find_product", {"lucene": " ".join(f"+{w}" for w in words), "words": words})
+        rows = self.query("assistant/ask_find_product", {"lucene": " ".join(f"+{w}" for w in words), "words": words})
         if len(rows) == 1:
             return Subject(rows[0]["product"], rows[0]["name"], None, True, ())
         self.candidates = rows

@@ -85,7 +85,7 @@ def fact_phrase(fact: dict[str, Any]) -> str:
 
 def _from_product(ctx: Asking, subject: Subject, relation: str, label: str, noun: str) -> Answer:
     params = {"productIds": [subject.product], "relations": [relation], "minConfidence": MIN_FACT}
-    rows = ctx.query("ask_product_facts", params)
+    rows = ctx.query("assistant/ask_product_facts", params)
     if not rows:
         text = f"I don't know the product {subject.product}: it is not in the graph."
         return ctx.answer(text, known=False, confidence=0.0)
@@ -123,7 +123,7 @@ def _lookalike_intro(subject: Subject) -> str:
 def _from_lookalikes(ctx: Asking, subject: Subject, relation: str, label: str, noun: str, intro: str) -> Answer:
     neighbours = list(subject.neighbours)
     params = {"productIds": [n["product"] for n in neighbours], "relations": [relation], "minConfidence": MIN_FACT}
-    rows = ctx.query("ask_product_facts", params) if neighbours else []
+    rows = ctx.query("assistant/ask_product_facts", params) if neighbours else []
     best_fact: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row["relation"] and row["product"] not in best_fact:

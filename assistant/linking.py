@@ -246,7 +246,7 @@ class EntityLinker:
         Raises:
             QueryError: the query fails.
         """
-        rows = run_query(driver, "ask_entity_names", {}, database).rows
+        rows = run_query(driver, "assistant/ask_entity_names", {}, database).rows
         return cls(load_vocabulary(), {r["id"]: r["name"] for r in rows}, use_embeddings)
 
     def name(self, label: str, term_id: str) -> str:

@@ -1,12 +1,12 @@
 """What a shopper's photo shows: its main object, that object's colour, and the embedding to search with.
 
-The photo goes through the vision plugin exactly as ``vision.search.similar_products`` sends it:
-loaded (:func:`vision.images.load_image`), segmented (:class:`vision.detector.Detector`), the
-detection's masked crop embedded (:class:`vision.embed.Embedder`) and its dominant colour matched to
-the graph's Colour nodes. A question says "this", so only the *main detection* counts: the one
-with the largest mask (ties: the more confident), the rule the vision plugin uses to check catalog
-photos (docs/graph-model.md). A photo with no detection is embedded whole and searched in the
-``image_embedding`` index. The models are loaded once per process.
+The photo goes through the vision plugin's public API, :class:`shopgraph.vision.PhotoAnalyser`, as
+``similar_products`` and ingestion send photos: segmented, every detection's masked crop embedded
+and its dominant colour matched to the graph's Colour nodes. A question says "this", so only the
+*main detection* counts (``PhotoAnalysis.main``): the one with the largest mask (ties: the more
+confident), the rule the vision plugin uses to check catalog photos (docs/graph-model.md). A photo
+with no detection is embedded whole and searched in the ``image_embedding`` index. The models are
+loaded once per process.
 """
 
 from __future__ import annotations
@@ -18,11 +18,8 @@ from typing import TYPE_CHECKING
 
 from neo4j import Driver
 
-from shopgraph.graphstore.core.errors import InputError
-
 if TYPE_CHECKING:
-    from shopgraph.vision.detector import Detector
-    from shopgraph.vision.embed import Embedder
+    from shopgraph.vision import PhotoAnalyser
 
 DETECTION_INDEX = "detection_embedding"
 IMAGE_INDEX = "image_embedding"
@@ -54,36 +51,28 @@ def look_at(driver: Driver, path: Path, model_path: Path | None = None, database
         InputError: the photo cannot be loaded (the reason says why), the detector weights cannot,
             or the graph has no Colour references (run ``shopgraph db init``).
     """
-    from shopgraph.vision.embed import masked_crop
-    from shopgraph.vision.images import load_image
-    from shopgraph.vision.ingest import colour_matcher
+    from shopgraph.vision import colour_matcher
 
-    photo = load_image(path)
-    if photo.pixels is None:
-        raise InputError(f"{path}: {photo.reason}")
-    detector, embedder = _models(model_path)
-    detections = detector.detect([photo.pixels])[0]
-    if not detections:
-        whole = embedder.embed([photo.pixels])[0]
+    analyser = _analyser(model_path)
+    analysis = analyser.analyse(path, colours=colour_matcher(driver, database=database))
+    main = analysis.main
+    if main is None:
+        whole = analysis.embedding
         return PhotoLook(path, None, None, None, None, None, IMAGE_INDEX, tuple(float(v) for v in whole))
-    main = max(detections, key=lambda d: (d.mask_area, d.confidence))
-    vector = embedder.embed([masked_crop(photo.pixels, main.mask, main.box)])[0]
-    colour = colour_matcher(driver, database=database).dominant(photo.pixels, main.mask)
     return PhotoLook(
         path,
         main.class_name,
         main.category,
         round(main.confidence, 4),
-        colour.colour if colour else None,
-        colour.delta_e if colour else None,
+        main.colour_name,
+        main.colour.delta_e if main.colour else None,
         DETECTION_INDEX,
-        tuple(float(v) for v in vector),
+        tuple(float(v) for v in main.embedding),
     )
 
 
 @lru_cache(maxsize=2)
-def _models(model_path: Path | None) -> tuple[Detector, Embedder]:
-    from shopgraph.vision.detector import Detector
-    from shopgraph.vision.embed import Embedder
+def _analyser(model_path: Path | None) -> PhotoAnalyser:
+    from shopgraph.vision import PhotoAnalyser
 
-    return Detector.load(model_path), Embedder.load()
+    return PhotoAnalyser.load(model_path)

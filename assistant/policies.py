@@ -9,8 +9,8 @@ A policies CSV has the columns ``id, kind, title, applies_to, returnable, days, 
   longest delivery time; ``min_days``: the shortest delivery time.
 
 Each row becomes ``(:Policy {id, kind, title, text, returnable, days, minDays, source, sourceLine})``
-with ``-[:APPLIES_TO]->`` its categories and brands (``cypher/ask_load_policies.cypher``). The
-assistant picks the most specific policy that applies (``cypher/ask_policy.cypher``): on the
+with ``-[:APPLIES_TO]->`` its categories and brands (``cypher/assistant/ask_load_policies.cypher``). The
+assistant picks the most specific policy that applies (``cypher/assistant/ask_policy.cypher``): on the
 category itself or its group, then the brand, then the department, then the default. The shipped
 ``assistant/data/policies.csv`` is a realistic example written for this project, not any
 retailer's actual terms.
@@ -134,6 +134,6 @@ def load_policies(driver: Driver, path: Path | None = None, database: str | None
     """
     path = path or default_policies_path()
     rows = read_policies(path)
-    result = run_maintenance(driver, "ask_load_policies", {"rows": rows}, database)
+    result = run_maintenance(driver, "assistant/ask_load_policies", {"rows": rows}, database)
     written = result.rows[0] if result.rows else {"policies": 0, "links": 0}
     return PolicyReport(str(path), int(written["policies"]), int(written["links"] or 0))

@@ -24,7 +24,7 @@ def answer_policy(ctx: Asking) -> Answer:
     about = ""
     if subject is not None:
         facts = ctx.query(
-            "ask_product_facts",
+            "assistant/ask_product_facts",
             {"productIds": [subject.product], "relations": ["IN_CATEGORY", "HAS_BRAND"], "minConfidence": MIN_FACT},
         )
         categories = categories or [f["id"] for f in facts if f["relation"] == "IN_CATEGORY"]
@@ -32,7 +32,7 @@ def answer_policy(ctx: Asking) -> Answer:
         name = facts[0]["productName"] if facts else subject.name
         products = (MatchedProduct(subject.product, name, "visual match" if subject.score else "named", subject.score),)
         about = f"{product_ref(subject, name)}: "
-    rows = ctx.query("ask_policy", {"kind": kind, "categories": categories or None, "brands": brands or None})
+    rows = ctx.query("assistant/ask_policy", {"kind": kind, "categories": categories or None, "brands": brands or None})
     if not rows:
         text = f"I don't know: the graph has no {kind} policy (load them with `shopgraph ingest policies`)."
         return ctx.answer(text, False, 0.0, products=products)

@@ -73,6 +73,7 @@ from shopgraph.graphstore.ingest.loader import (
 )
 from shopgraph.graphstore.ingest.readers import RejectLog, read_hm_articles, read_hm_transactions
 from shopgraph.graphstore.server import local as server
+from shopgraph.relational.memory import peak_rss_mib
 
 from .scale_data import REAL_DATASETS, RealFiles, ScaledFiles, head, scale
 
@@ -151,18 +152,6 @@ class _Meter:
         seconds, loader, server_cpu, busy = (round(a - b, 3) for a, b in zip(now, self._zero, strict=True))
         rss = round(self._loader.memory_info().rss / MIB, 1)
         return Sample(rows, seconds, rss, loader, server_cpu, busy)
-
-
-def peak_rss_mib() -> float:
-    """The peak RSS of this process since its ``exec`` (``VmHWM`` of ``/proc/self/status``), in MiB.
-
-    Not ``ru_maxrss``: Linux carries that over an ``exec``, so a spawned child reports
-    at least the RSS its parent had when it forked.
-    """
-    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status: peak RSS needs Linux")
 
 
 def cpu_seconds(process: psutil.Process) -> float:

@@ -2,7 +2,7 @@
 
     python -m bench.kge_step --entities 16300,154000 --steps 30
 
-``relational.kge.train_kge`` trains PyG's KGE models with dense embedding gradients and
+``relational.training.kge.train_kge`` trains PyG's KGE models with dense embedding gradients and
 ``torch.optim.Adam``, so every mini-batch step updates every row of the entity tables (Adam's
 moments included), touched by the batch or not: a step costs ``O(entities · dim)`` on top of the
 batch's own work. More products mean both more steps per epoch (more triples) and dearer steps, so
@@ -25,7 +25,7 @@ import torch
 from torch_geometric.nn.kge import ComplEx, DistMult, TransE
 
 MODELS = {"transe": TransE, "distmult": DistMult, "complex": ComplEx}
-BATCH = 1024 * 4  # relational.kge.train_kge: batches of 1,024 positives, each repeated for 4 negatives
+BATCH = 1024 * 4  # relational.training.kge.train_kge: batches of 1,024 positives, each repeated for 4 negatives
 RELATIONS = 7
 DIM = 64
 

@@ -44,7 +44,7 @@ import json, pickle, time
 import torch
 torch.set_num_threads(1)
 from shopgraph.relational.baselines import BPR, LightGCN
-from shopgraph.relational.gnn import GNNRecommender
+from shopgraph.relational.training.gnn import GNNRecommender
 from shopgraph.relational.split import rolling_cutoffs
 snapshot = pickle.load(open({data!r}, "rb"))
 view = snapshot.until(rolling_cutoffs(int(snapshot.purchases.day.max()))[-1])

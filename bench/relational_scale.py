@@ -26,7 +26,7 @@ home under ``--out``, free ports, stopped at the end, also on error):
    (``purchase_source="hm"``). Measured: wall time of the
    subprocess (interpreter and imports included, as ``shopgraph train`` pays them), its user + system
    CPU (``getrusage``), its peak RSS (``VmHWM``: Linux carries ``ru_maxrss`` over the ``exec`` of a
-   spawned child, see ``bench.ingest_scale.peak_rss_mib``), the server's CPU and peak RSS meanwhile,
+   spawned child, see ``shopgraph.relational.memory.peak_rss_mib``), the server's CPU and peak RSS meanwhile,
    and the steps' own seconds (``TrainReport.seconds``, each method's fit per cut-off).
 4. **Per cut-off.** From the evaluation's progress events, the wall time of each cut-off (all its
    fits, lists and scores); ``8 cut-offs (extrapolated)`` is the evaluation's wall time with the
@@ -65,6 +65,7 @@ from shopgraph.graphstore.core.connection import connect
 from shopgraph.graphstore.ingest.loader import Kind
 from shopgraph.relational.data import FACT_RELATIONS
 from shopgraph.relational.features import product_text, text_hash
+from shopgraph.relational.memory import peak_rss_mib
 from shopgraph.relational.writeback import run_batches
 
 from .ingest_scale import (
@@ -74,7 +75,6 @@ from .ingest_scale import (
     benchmark_server,
     cpu_seconds,
     machine_info,
-    peak_rss_mib,
     run_auto_commit,
     run_load,
     server_info,

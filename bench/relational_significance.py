@@ -33,10 +33,10 @@ from shopgraph.graphstore.core.connection import connect
 from shopgraph.relational.baselines import LightGCN, RepurchaseThenPopular
 from shopgraph.relational.data import Recommender, Snapshot, from_day
 from shopgraph.relational.export import read_snapshot
-from shopgraph.relational.gnn import GNNRecommender
 from shopgraph.relational.metrics import average_precision_at_k
 from shopgraph.relational.pipeline import REPURCHASE_PRIOR, RecommenderSettings, one_thread
 from shopgraph.relational.split import EvalTask, make_task, rolling_cutoffs
+from shopgraph.relational.training.gnn import GNNRecommender
 
 K = 12
 BASELINES = ("repurchase_then_popular", "lightgcn")

@@ -25,10 +25,11 @@ from typing import Any
 CHILD = """
 import json, time
 from pathlib import Path
-from bench.ingest_scale import bench_settings, peak_rss_mib
+from bench.ingest_scale import bench_settings
 from shopgraph.graphstore.core.connection import connect
 from shopgraph.relational.export import read_snapshot
 from shopgraph.relational.hetero import to_hetero_data
+from shopgraph.relational.memory import peak_rss_mib
 driver = connect(bench_settings(Path({home!r}), {bolt}, {http}))
 started = time.perf_counter()
 snapshot = read_snapshot(driver, purchase_source={source!r})

@@ -58,6 +58,7 @@ from typing import Any, Literal, cast
 from shopgraph.graphstore.core.config import Settings
 from shopgraph.graphstore.core.connection import connect
 from shopgraph.graphstore.ingest.loader import ingest_catalog
+from shopgraph.relational.memory import peak_rss_mib
 
 from .ingest_scale import (
     MIB,
@@ -66,7 +67,6 @@ from .ingest_scale import (
     _table,
     benchmark_server,
     machine_info,
-    peak_rss_mib,
     run_auto_commit,
     server_info,
 )

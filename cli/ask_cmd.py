@@ -12,6 +12,7 @@ import click
 
 from shopgraph.cli.common import driver, settings
 from shopgraph.cli.render import console, json_option, print_json, print_pairs, print_table, spinner
+from shopgraph.graphstore.core.defaults import VISION
 
 
 @click.command()
@@ -29,7 +30,7 @@ from shopgraph.cli.render import console, json_option, print_json, print_pairs, 
     "model_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="YOLO segmentation weights (.pt) for the photo. Default: vision/models/shopgraph-seg.pt",
+    help=f"YOLO segmentation weights (.pt) for the photo. Default: the shipped vision/models/{VISION.weights.name}",
 )
 @json_option
 def ask(question: str, image_path: Path | None, customer: str | None, model_path: Path | None, as_json: bool) -> None:
@@ -42,11 +43,12 @@ def ask(question: str, image_path: Path | None, customer: str | None, model_path
 
     \b
     Example:
-      shopgraph ask "what brand is this?" --image photo.jpg
-      shopgraph ask "show me similar ones in black" --image photo.jpg
-      shopgraph ask "which Puma shoes are under 2000?"
-      shopgraph ask "what goes with this skirt?" --customer <customer id>
-      shopgraph ask "can I return a swimsuit?" --json
+      shopgraph ask "what brand is this?" --image vision/models/examples/zidane.jpg
+      shopgraph ask "show me similar ones in black" --image vision/models/examples/zidane.jpg
+      shopgraph ask "which Puma shoes do you have?"
+      shopgraph ask "which H&M dresses are under 0.02?"
+      shopgraph ask "what goes with this skirt?" --customer $(shopgraph customers list --limit 1 --ids)
+      shopgraph ingest policies && shopgraph ask "can I return a swimsuit?" --json
     """
     from shopgraph.assistant.answer import ask as answer_question
 

@@ -6,6 +6,7 @@ import click
 
 from shopgraph.cli.common import settings
 from shopgraph.cli.render import info, json_option, print_json, print_pairs, spinner
+from shopgraph.graphstore.core.defaults import SERVER
 from shopgraph.graphstore.server import local as server
 
 
@@ -67,7 +68,9 @@ def install(as_json: bool) -> None:
 
 
 @neo4j.command()
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for Bolt to answer.")
+@click.option(
+    "--timeout", default=SERVER.start_timeout_s, show_default=True, help="Seconds to wait for Bolt to answer."
+)
 @json_option
 def start(timeout: float, as_json: bool) -> None:
     """Start the local server in the background and wait until it answers.
@@ -84,7 +87,7 @@ def start(timeout: float, as_json: bool) -> None:
 
 
 @neo4j.command()
-@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait before killing it.")
+@click.option("--timeout", default=SERVER.stop_timeout_s, show_default=True, help="Seconds to wait before killing it.")
 @json_option
 def stop(timeout: float, as_json: bool) -> None:
     """Stop the local server.

@@ -1,4 +1,7 @@
-"""``shopgraph vision ...``: build the detector's training set, train it, evaluate it."""
+"""``shopgraph vision ...``: build the detector's training set, train it, evaluate it.
+
+The vision plugin (torch, Ultralytics, OpenCV) is imported inside each command.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +17,7 @@ import click
 
 from shopgraph.cli.common import settings
 from shopgraph.cli.render import info, json_option, print_json, print_pairs, print_table, spinner
-from shopgraph.vision import dataset as dataset_lib
-from shopgraph.vision import evaluate as evaluate_lib
-from shopgraph.vision import train as train_lib
-from shopgraph.vision.ultralytics_env import ultralytics_logging
+from shopgraph.graphstore.core.defaults import VISION
 
 
 def _home() -> Path:
@@ -49,21 +49,41 @@ def vision() -> None:
     default=None,
     help="Output folder. Default: <home>/vision/dataset",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--imgsz", type=click.IntRange(32), default=256, show_default=True, help="Image size (long side).")
+@click.option("--seed", type=int, default=VISION.seed, show_default=True)
+@click.option(
+    "--imgsz", type=click.IntRange(32), default=VISION.imgsz, show_default=True, help="Image size (long side)."
+)
 @click.option(
     "--holdout",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.15,
+    default=VISION.holdout,
     show_default=True,
     help="Share of products held out per class.",
 )
 @click.option(
-    "--train-cap", type=click.IntRange(1), default=200, show_default=True, help="Most real training photos per class."
+    "--train-cap",
+    type=click.IntRange(1),
+    default=VISION.train_cap,
+    show_default=True,
+    help="Most real training photos per class.",
 )
-@click.option("--composites", type=click.IntRange(0), default=800, show_default=True, help="Training composites.")
-@click.option("--val-composites", type=click.IntRange(0), default=200, show_default=True, help="Held-out composites.")
-@click.option("--workers", type=click.IntRange(1), default=2, show_default=True, help="Cut-out processes.")
+@click.option(
+    "--composites",
+    type=click.IntRange(0),
+    default=VISION.train_composites,
+    show_default=True,
+    help="Training composites.",
+)
+@click.option(
+    "--val-composites",
+    type=click.IntRange(0),
+    default=VISION.val_composites,
+    show_default=True,
+    help="Held-out composites.",
+)
+@click.option(
+    "--workers", type=click.IntRange(1), default=VISION.dataset_workers, show_default=True, help="Cut-out processes."
+)
 @json_option
 def build_dataset(
     datasets_dir: Path,
@@ -83,6 +103,8 @@ def build_dataset(
     Example:
       shopgraph vision build-dataset --datasets ../shared/datasets --seed 0
     """
+    from shopgraph.vision import dataset as dataset_lib
+
     out_dir = out_dir or _home() / "dataset"
     with spinner("building the data set") as update:
         report = dataset_lib.build_dataset(
@@ -146,14 +168,14 @@ def build_dataset(
     default=None,
     help="Run folder. Default: <home>/vision/runs/seg<imgsz>",
 )
-@click.option("--epochs", type=click.IntRange(1), default=20, show_default=True)
-@click.option("--imgsz", type=click.IntRange(32), default=256, show_default=True)
-@click.option("--batch", type=click.IntRange(1), default=16, show_default=True)
+@click.option("--epochs", type=click.IntRange(1), default=VISION.epochs, show_default=True)
+@click.option("--imgsz", type=click.IntRange(32), default=VISION.imgsz, show_default=True)
+@click.option("--batch", type=click.IntRange(1), default=VISION.batch, show_default=True)
 @click.option(
     "--resume/--no-resume", default=True, show_default=True, help="Continue from <out>/weights/last.pt if it exists."
 )
 @click.option("--device", default=None, help="cpu, 0, 1...; default: the first GPU if any, else cpu.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=VISION.seed, show_default=True)
 @click.option("--workers", type=click.IntRange(0), default=None, help="Data-loader processes; default: CPUs - 1.")
 @click.option(
     "--export",
@@ -182,6 +204,9 @@ def train(
     Example:
       shopgraph vision train --epochs 20 --imgsz 256 --export vision/models/shopgraph-seg.pt
     """
+    from shopgraph.vision import train as train_lib
+    from shopgraph.vision.ultralytics_env import ultralytics_logging
+
     data_yaml = data_yaml or _home() / "dataset" / "data.yaml"
     out_dir = out_dir or _home() / "runs" / f"seg{imgsz}"
     info(f"training in {out_dir} (Ultralytics' own log follows)")
@@ -218,8 +243,8 @@ def train(
 @click.option(
     "--weights",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=Path("vision/models/shopgraph-seg.pt"),
-    show_default=True,
+    default=VISION.weights,
+    show_default=f"the shipped vision/models/{VISION.weights.name}",
 )
 @click.option(
     "--dataset",
@@ -228,15 +253,15 @@ def train(
     default=None,
     help="Data set folder. Default: <home>/vision/dataset",
 )
-@click.option("--imgsz", type=click.IntRange(32), default=256, show_default=True)
+@click.option("--imgsz", type=click.IntRange(32), default=VISION.imgsz, show_default=True)
 @click.option(
     "--conf",
     type=click.FloatRange(0, 1),
-    default=0.05,
+    default=VISION.eval_conf,
     show_default=True,
     help="Lowest detection confidence considered.",
 )
-@click.option("--device", default="cpu", show_default=True)
+@click.option("--device", default=VISION.eval_device, show_default=True)
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N held-out photos.")
 @click.option(
     "--map/--no-map", "with_map", default=True, show_default=True, help="Also run Ultralytics' mAP validation."
@@ -272,6 +297,8 @@ def evaluate(
     Example:
       shopgraph vision evaluate --weights vision/models/shopgraph-seg.pt --examples vision/models/examples
     """
+    from shopgraph.vision import evaluate as evaluate_lib
+
     dataset_dir = dataset_dir or _home() / "dataset"
     with spinner("evaluating") as update:
         report = evaluate_lib.evaluate(

@@ -12,7 +12,12 @@ Each file starts with a header of ``//`` comment lines::
 
 followed by one Cypher statement (or several, separated by lines ending in ``;``,
 for ``mode: write`` maintenance queries). Parameters are always passed as
-``$parameters``; the header is the contract that ``run_named`` checks them against.
+``$parameters``; the header is the contract that ``run_query`` checks them against.
+
+The top folder is the analyst library (``shopgraph query --list``, the Browser guide). A plugin's
+own named queries live in a subfolder named for it and are loaded by ``<folder>/<name>``: the
+shopping assistant's as ``cypher.load("assistant/ask_policy")`` (``cypher/assistant/*.cypher``);
+``available("assistant")`` lists them.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ from typing import Any
 from shopgraph.graphstore.core.errors import QueryError
 
 _HEADER = re.compile(r"^//\s*(\w+):\s*(.*)$")
+# A sentence ends at a full stop and a space, but not at the one of "e.g." or "i.e.".
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)\.\s")
+_NAME = re.compile(r"(?:(?P<folder>[a-z0-9_]+)/)?(?P<name>[a-z0-9_]+)")
+FOLDERS = ("assistant",)
+"""The subfolders of plugins' own named queries, apart from the analyst library."""
 _PARAM = re.compile(r"^(\w+)\s*\(([\w<>\[\]]+)(?:,\s*(required|default\s+(.+?)))?\)\s*(.*)$")
 
 
@@ -82,6 +92,12 @@ class NamedQuery:
     returns: str
     needs: str
     statements: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        """The purpose's first sentence, without its full stop (a listing's one-line description)."""
+        end = _SENTENCE_END.search(self.purpose + " ")
+        return self.purpose[: end.start()] if end else self.purpose
 
     def bind(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Parameters for the driver: ``values`` checked against the header, defaults filled in.
@@ -156,20 +172,37 @@ def parse(name: str, text: str) -> NamedQuery:
 
 
 def load(name: str) -> NamedQuery:
-    """The shipped query ``name`` (file ``cypher/<name>.cypher``).
+    """The shipped query ``name``: file ``cypher/<name>.cypher``, or ``cypher/<folder>/<name>.cypher``
+    for a ``<folder>/<name>`` such as ``assistant/ask_policy``.
 
     Raises:
-        QueryError: no such query.
+        QueryError: a malformed name, or no such query.
     """
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise QueryError(f"bad query name {name!r}: use lower-case letters, digits and underscores")
-    resource = resources.files(__name__).joinpath(f"{name}.cypher")
+    match = _NAME.fullmatch(name)
+    if match is None or (match["folder"] is not None and match["folder"] not in FOLDERS):
+        raise QueryError(
+            f"bad query name {name!r}: use lower-case letters, digits and underscores "
+            f"(with a folder: {', '.join(f'{f}/<name>' for f in FOLDERS)})"
+        )
+    folder = resources.files(__name__)
+    if match["folder"]:
+        folder = folder.joinpath(match["folder"])
+    resource = folder.joinpath(f"{match['name']}.cypher")
     if not resource.is_file():
-        raise QueryError(f"no query named {name!r}; known: {', '.join(q.name for q in available())}")
-    return parse(name, resource.read_text(encoding="utf-8"))
+        known = ", ".join(q.name for q in available(match["folder"]))
+        raise QueryError(f"no query named {name!r}; known: {known}")
+    return parse(match["name"], resource.read_text(encoding="utf-8"))
 
 
-def available() -> list[NamedQuery]:
-    """Every shipped query, by name."""
-    files = sorted(f.name for f in resources.files(__name__).iterdir() if f.name.endswith(".cypher"))
-    return [load(f.removesuffix(".cypher")) for f in files]
+def available(folder: str | None = None) -> list[NamedQuery]:
+    """Every shipped query of the analyst library by name, or of a plugin's ``folder`` (``assistant``).
+
+    Raises:
+        QueryError: ``folder`` is not one of :data:`FOLDERS`.
+    """
+    if folder is not None and folder not in FOLDERS:
+        raise QueryError(f"no query folder {folder!r}; known: {', '.join(FOLDERS)}")
+    root = resources.files(__name__).joinpath(folder) if folder else resources.files(__name__)
+    prefix = f"{folder}/" if folder else ""
+    files = sorted(f.name for f in root.iterdir() if f.name.endswith(".cypher"))
+    return [load(prefix + f.removesuffix(".cypher")) for f in files]

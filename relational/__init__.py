@@ -1,7 +1,17 @@
 """The relational model: PyTorch Geometric embeddings learnt from the graph and written back onto it.
 
-It reads the graph into arrays (``export``), evaluates recommenders on rolling time splits
-(``split``, ``metrics``, ``baselines``, ``gnn``, ``evaluate``), learns knowledge-graph
-embeddings of products and their attributes (``kge``), and writes vectors, inferred facts and
-model stamps back (``writeback``). It talks to the rest of shopgraph only through the graph.
+Its modules by role:
+
+- **data and tasks**: the graph read into arrays (``export`` → ``data.Snapshot``), the
+  ``HeteroData`` the GNN learns from (``hetero``), time-split tasks (``split``), product texts
+  (``features``), knowledge-graph triples (``triples``);
+- **models** (``models/``, ``nn.Module`` only): ``hetero_sage``, ``fusion``, ``kge``;
+- **training** (``training/``): the GNN recommender's fit and ranking (``training.gnn``), the
+  KGE loop (``training.kge``), checkpoints (``training.checkpoints``);
+- **evaluation**: ``metrics``, ``baselines``, ``evaluate`` (rolling cut-offs), ``kge_eval``;
+- **the job and the write-back**: ``pipeline`` (train and evaluate commands), ``kge_infer``
+  (proposed facts), ``writeback`` (vectors, inferred facts, model stamps), ``recommend``
+  (the graph-side queries the CLI serves).
+
+It talks to the rest of shopgraph only through the graph.
 """

@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from shopgraph.graphstore.core.defaults import EVALUATION
 from shopgraph.graphstore.core.errors import ConfigError, ShopgraphError
 from shopgraph.relational.data import Recommender, Snapshot, from_day
 from shopgraph.relational.metrics import METRICS, score
@@ -123,8 +124,8 @@ def evaluate(
     factories: Sequence[Callable[[], Recommender]],
     *,
     cutoffs: Sequence[int] | None = None,
-    k: int = 12,
-    horizon: int = 28,
+    k: int = EVALUATION.k,
+    horizon: int = EVALUATION.horizon_days,
     progress: Progress | None = None,
 ) -> EvaluationReport:
     """Fit and score every method at every cut-off on ``snapshot``.

@@ -28,17 +28,8 @@ from numpy.typing import NDArray
 
 from shopgraph.graphstore.core.errors import ConfigError
 from shopgraph.relational.data import Snapshot
-from shopgraph.relational.kge import (
-    DEFAULT_RELATIONS,
-    MODELS,
-    KGTriples,
-    TrainedKGE,
-    build_triples,
-    filter_mask,
-    known_tails,
-    score_tails,
-    train_kge,
-)
+from shopgraph.relational.training.kge import MODELS, TrainedKGE, score_tails, train_kge
+from shopgraph.relational.triples import DEFAULT_RELATIONS, KGTriples, build_triples, filter_mask, known_tails
 
 Split = Literal["valid", "test"]
 CompareProgress = Callable[[str, int, int, float], None]

@@ -9,7 +9,7 @@ asserted facts of products that have them and proposing for those.
 Score: the softmax over the relation's candidate terms of the model scores divided by the
 relation's temperature, ``p_c = exp(s_c / T_r) / Σ_j exp(s_j / T_r)``: the model's probability
 that ``c`` is the product's term given that it has one. ``T_r`` is fitted on the valid triples
-(``kge.fit_temperatures``), so on held-out asserted facts these probabilities are as sharp as
+(``training.kge.fit_temperatures``), so on held-out asserted facts these probabilities are as sharp as
 the model's ranking deserves; they are not probabilities that the product *has* the attribute.
 """
 
@@ -24,15 +24,8 @@ from numpy.typing import NDArray
 
 from shopgraph.graphstore.core.errors import ConfigError
 from shopgraph.relational.data import FACT_RELATIONS, Snapshot
-from shopgraph.relational.kge import (
-    DEFAULT_RELATIONS,
-    PRODUCT,
-    TrainedKGE,
-    build_triples,
-    score_tails,
-    tail_probabilities,
-    train_kge,
-)
+from shopgraph.relational.training.kge import TrainedKGE, score_tails, tail_probabilities, train_kge
+from shopgraph.relational.triples import DEFAULT_RELATIONS, PRODUCT, build_triples
 from shopgraph.relational.writeback import InferredFact
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,18 +26,21 @@ import numpy as np
 import torch
 from neo4j import Driver
 
+from shopgraph.graphstore.core.defaults import EVALUATION, RECOMMENDER
 from shopgraph.graphstore.core.errors import ConfigError
 from shopgraph.relational.baselines import baseline_factories
 from shopgraph.relational.data import Recommender, Snapshot, from_day
 from shopgraph.relational.evaluate import EvaluationReport, evaluate, plot_report, render_markdown
 from shopgraph.relational.export import read_snapshot
 from shopgraph.relational.features import embed_product_texts
-from shopgraph.relational.fusion import FUSIONS
-from shopgraph.relational.gnn import GNNRecommender
-from shopgraph.relational.kge import entity_embeddings, save_kge
 from shopgraph.relational.kge_eval import compare_kge
 from shopgraph.relational.kge_infer import propose_missing
+from shopgraph.relational.memory import peak_rss_mib
+from shopgraph.relational.models.fusion import FUSIONS
 from shopgraph.relational.split import rolling_cutoffs
+from shopgraph.relational.training.checkpoints import save_kge
+from shopgraph.relational.training.gnn import GNNRecommender
+from shopgraph.relational.training.kge import entity_embeddings
 from shopgraph.relational.writeback import (
     clear_stale_embeddings,
     clear_stale_inferred,
@@ -55,18 +57,18 @@ INFER_RELATIONS: tuple[str, ...] = ("MADE_OF", "HAS_STYLE", "HAS_PATTERN")
 
 # β of the repurchase prior in the evaluated "model + own history" row: 2 puts every past
 # purchase (prior up to about 2) above any product the model alone prefers (cosine at most 1),
-# as repurchase-then-popular puts it above the popular list.
-REPURCHASE_PRIOR = 2.0
+# as repurchase-then-popular puts it above the popular list. Set in graphstore.core.defaults.
+REPURCHASE_PRIOR = RECOMMENDER.repurchase_prior
 
 
 @dataclass(frozen=True)
 class RecommenderSettings:
     """The recommender's hyper-parameters, shared by ``train`` and ``evaluate``."""
 
-    fusion: str = "attention"
-    epochs: int = 8
-    dim: int = 64
-    seed: int = 0
+    fusion: str = RECOMMENDER.fusion
+    epochs: int = RECOMMENDER.epochs
+    dim: int = RECOMMENDER.dim
+    seed: int = RECOMMENDER.seed
     use_text: bool = True
     use_images: bool = True
 
@@ -167,11 +169,6 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def peak_rss_mib() -> float:
-    """This process's peak resident memory so far, in MiB (Linux reports ``ru_maxrss`` in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def rec_version(model: GNNRecommender, snapshot: Snapshot) -> str:
     """``<model name>@<first 12 hex of the SHA-256 of its product vectors>``: a refit that changes
     anything is a new version, the same seed on the same data the same one."""
@@ -186,7 +183,7 @@ def train_models(
     *,
     settings: RecommenderSettings | None = None,
     purchase_source: str | None = None,
-    kge_models: Sequence[str] = ("transe", "distmult", "complex"),
+    kge_models: Sequence[str] = RECOMMENDER.kge_models,
     kge_epochs: int | None = None,
     infer_relations: Sequence[str] = INFER_RELATIONS,
     min_inferred_score: float = 0.5,
@@ -338,10 +335,10 @@ def evaluate_models(
     baselines: bool = True,
     repurchase_prior: float = REPURCHASE_PRIOR,
     purchase_source: str | None = None,
-    cutoffs: int = 8,
-    step: int = 28,
-    horizon: int = 28,
-    k: int = 12,
+    cutoffs: int = EVALUATION.cutoffs,
+    step: int = EVALUATION.step_days,
+    horizon: int = EVALUATION.horizon_days,
+    k: int = EVALUATION.k,
     database: str | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     say: Say | None = None,
@@ -358,7 +355,7 @@ def evaluate_models(
         baselines: include the six baselines.
         repurchase_prior: also evaluate the settings' fusion (the first of ``fusions`` if it is not
             among them) with the repurchase prior of this
-            ``β`` (``relational.gnn``), the model's vectors re-ranked by the customer's own
+            ``β`` (``relational.training.gnn``), the model's vectors re-ranked by the customer's own
             purchases; 0 leaves that row out.
         progress: called with (steps done, steps, what runs now).
 

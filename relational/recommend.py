@@ -17,10 +17,9 @@ from neo4j import Driver
 from neo4j.exceptions import Neo4jError
 
 from shopgraph.cypher.internal import graphstore as q
+from shopgraph.graphstore.core.defaults import RECOMMEND, SIMILAR_BY
 from shopgraph.graphstore.core.errors import QueryError
 from shopgraph.graphstore.core.runner import run_query
-
-SIMILAR_BY = ("embedding", "attributes", "combined")
 
 
 @dataclass(frozen=True)
@@ -94,10 +93,10 @@ class Explanation:
 def recommend(
     driver: Driver,
     customer_id: str,
-    k: int = 10,
+    k: int = RECOMMEND.k,
     keep_purchased: bool = False,
-    per_category: int = 3,
-    candidates: int = 100,
+    per_category: int = RECOMMEND.per_category,
+    candidates: int = RECOMMEND.candidates,
     database: str | None = None,
 ) -> Recommendations:
     """The ``k`` best products for ``customer_id``, with reasons (``cypher/recommend.cypher``).
@@ -142,10 +141,14 @@ def recommend(
     if state["preferences"] == 0:
         note = (
             f"customer {customer_id} has no recommender vector and no preferences "
-            "(no purchases, or `shopgraph reason preferences` has not run); try a cold start"
+            "(no purchases, or `shopgraph reason preferences` has not run); `shopgraph train` computes "
+            "the vectors, or try a cold start"
         )
     else:
-        note = f"customer {customer_id} has no recommender vector: ranked by their preferences alone"
+        note = (
+            f"customer {customer_id} has no recommender vector: ranked by their preferences alone "
+            "(`shopgraph train` computes the vectors)"
+        )
     return Recommendations(customer_id, "preferences", note, items)
 
 
@@ -154,8 +157,8 @@ def cold_start(
     brands: Sequence[str] = (),
     colours: Sequence[str] = (),
     categories: Sequence[str] = (),
-    k: int = 10,
-    per_category: int = 3,
+    k: int = RECOMMEND.k,
+    per_category: int = RECOMMEND.per_category,
     database: str | None = None,
 ) -> Recommendations:
     """Products for a new customer from stated preferences (``cypher/cold_start.cypher``).
@@ -182,9 +185,9 @@ def cold_start(
 def similar(
     driver: Driver,
     product_id: str,
-    by: str = "combined",
-    k: int = 10,
-    candidates: int = 100,
+    by: str = RECOMMEND.similar_by,
+    k: int = RECOMMEND.k,
+    candidates: int = RECOMMEND.candidates,
     database: str | None = None,
 ) -> tuple[SimilarProduct, ...]:
     """The ``k`` catalog products most similar to ``product_id`` (``cypher/similar_products.cypher``).

@@ -12,11 +12,17 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from shopgraph.graphstore.core.defaults import EVALUATION
 from shopgraph.graphstore.core.errors import ConfigError
 from shopgraph.relational.data import Snapshot
 
 
-def rolling_cutoffs(last_day: int, count: int = 8, step: int = 28, horizon: int = 28) -> list[int]:
+def rolling_cutoffs(
+    last_day: int,
+    count: int = EVALUATION.cutoffs,
+    step: int = EVALUATION.step_days,
+    horizon: int = EVALUATION.horizon_days,
+) -> list[int]:
     """``count`` cut-off days, ``step`` days apart, ascending, the last window ending on ``last_day``.
 
     The last cut-off is ``last_day + 1 - horizon``, so its window ``[cutoff, cutoff + horizon)``

@@ -287,7 +287,7 @@ def test_a_photo_question_names_the_matched_product_and_the_facts_provenance(
         f"This looks like Nike Men Town Navy Blue T-Shirts (myntra:10008, visual match {match.score:.3f}). "
         "Its brand is Nike (from the product name, confidence 0.95)."
     )
-    assert [q.name for q in a.queries] == ["visual_search", "ask_product_facts"]
+    assert [q.name for q in a.queries] == ["visual_search", "assistant/ask_product_facts"]
     assert a.queries[0].params["embedding"] == "<1280 floats>"
     assert a.evidence[0]["rule"] == "name:brand-lexicon" and a.evidence[0]["source"] == "myntra:myntra_styles.csv"
     assert a.photo is not None and a.photo["index"] == "detection_embedding"
@@ -328,7 +328,7 @@ def test_availability_in_a_colour(graph: Driver, graph_linker: EntityLinker) -> 
 def test_products_are_found_by_the_words_of_their_name(graph: Driver, graph_linker: EntityLinker) -> None:
     one = ask_graph(graph, graph_linker, "what colour is the Puma Heroes track pant?")
     assert (one.value, one.products[0].id, one.products[0].how) == (("black",), "myntra:16221", "named")
-    assert one.queries[0].name == "ask_find_product"
+    assert one.queries[0].name == "assistant/ask_find_product"
     assert one.queries[0].params == {"lucene": "+heroes +puma", "words": ["heroes", "puma"]}
     two = ask_graph(graph, graph_linker, "what colour is the Saskia dress?")
     assert not two.known
@@ -407,7 +407,7 @@ def test_the_ask_command_prints_the_answer_or_json(graph: Driver, neo4j_settings
     assert (data["intent"], data["value"]) == ("policy", ["no", "returns-swimwear"])
     assert data["understood"][0]["id"] == "swimsuit"
     assert data["queries"] == [
-        {"name": "ask_policy", "params": {"kind": "returns", "categories": ["swimsuit"], "brands": None}}
+        {"name": "assistant/ask_policy", "params": {"kind": "returns", "categories": ["swimsuit"], "brands": None}}
     ]
     result = CliRunner().invoke(cli, ["ask", "what brand is this?", "--image", str(PHOTOS / "10008.jpg")], env=env)
     assert result.exit_code == 0, result.output

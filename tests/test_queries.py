@@ -52,6 +52,24 @@ def test_parameters_are_checked_against_the_header() -> None:
         cypher.load("nope")
 
 
+def test_the_assistants_queries_are_apart_from_the_analyst_library() -> None:
+    """`query --list` once mixed the assistant's internal ask_* queries into the analyst library."""
+    analyst = {q.name for q in cypher.available()}
+    assistant = {q.name for q in cypher.available("assistant")}
+    assert not {n for n in analyst if n.startswith("ask_")}
+    assert {"ask_policy", "ask_product_facts", "ask_load_policies"} <= assistant
+    assert all(n.startswith("ask_") for n in assistant)
+    assert cypher.load("assistant/ask_policy").name == "ask_policy"
+    with pytest.raises(QueryError, match="no query named 'ask_policy'"):
+        cypher.load("ask_policy")
+    with pytest.raises(QueryError, match="bad query name 'vision/x'"):
+        cypher.load("vision/x")
+    with pytest.raises(QueryError, match="bad query name '../top_brands'"):
+        cypher.load("../top_brands")
+    with pytest.raises(QueryError, match="no query folder 'vision'; known: assistant"):
+        cypher.available("vision")
+
+
 def test_preferences_weights_match_the_hand_computed_values(tiny: Driver) -> None:
     report = compute_preferences(tiny, half_life_days=90)
     assert (report.customers, report.as_of) == (2, None)

@@ -798,14 +798,16 @@ def test_library_returns_typed_results_and_says_when_it_falls_back(shop: Driver)
     fallback = recommend(shop, "u2", k=1)
     assert (fallback.source, fallback.note, [r.product for r in fallback.items]) == (
         "preferences",
-        "customer u2 has no recommender vector: ranked by their preferences alone",
+        # Says which command computes the vectors (a newcomer's trip: recommend before train).
+        "customer u2 has no recommender vector: ranked by their preferences alone (`shopgraph train` computes "
+        "the vectors)",
         ["shop:p1"],
     )
     empty = recommend(shop, "u5")
     assert (empty.items, empty.note) == (
         (),
         "customer u5 has no recommender vector and no preferences (no purchases, or `shopgraph reason preferences` "
-        "has not run); try a cold start",
+        "has not run); `shopgraph train` computes the vectors, or try a cold start",
     )
     with pytest.raises(QueryError, match="no customer with id 'nobody'"):
         recommend(shop, "nobody")

@@ -16,9 +16,10 @@ from torch_geometric.sampler import NegativeSampling
 
 from shopgraph.graphstore.core.errors import ConfigError, InputError
 from shopgraph.relational.data import Facts, Purchases, Snapshot
-from shopgraph.relational.fusion import AttentionFusion, ConcatFusion, ProductFusion, make_fusion
-from shopgraph.relational.gnn import GNNRecommender, HeteroSAGE
 from shopgraph.relational.hetero import BOUGHT, REV_BOUGHT, TorchNeighborSampler, to_hetero_data
+from shopgraph.relational.models.fusion import AttentionFusion, ConcatFusion, ProductFusion, make_fusion
+from shopgraph.relational.models.hetero_sage import HeteroSAGE
+from shopgraph.relational.training.gnn import GNNRecommender
 
 
 def _purchases(rows: list[tuple[int, int, int]]) -> Purchases:

@@ -12,18 +12,6 @@ import torch
 
 from shopgraph.graphstore.core.errors import ConfigError, InputError
 from shopgraph.relational.data import Facts, Purchases, Snapshot
-from shopgraph.relational.kge import (
-    KGTriples,
-    TrainedKGE,
-    best_temperature,
-    build_triples,
-    entity_embeddings,
-    load_kge,
-    save_kge,
-    score_tails,
-    tail_probabilities,
-    train_kge,
-)
 from shopgraph.relational.kge_eval import (
     LinkMetrics,
     compare_kge,
@@ -33,6 +21,16 @@ from shopgraph.relational.kge_eval import (
     random_expectation,
 )
 from shopgraph.relational.kge_infer import check_proposals, propose_missing
+from shopgraph.relational.training.checkpoints import load_kge, save_kge
+from shopgraph.relational.training.kge import (
+    TrainedKGE,
+    best_temperature,
+    entity_embeddings,
+    score_tails,
+    tail_probabilities,
+    train_kge,
+)
+from shopgraph.relational.triples import KGTriples, build_triples
 
 COLOURS = ["red", "blue", "green", "black", "white", "navy-blue"]
 BRANDS = ["b0", "b1", "b2", "b3", "b4", "b5"]

@@ -25,7 +25,8 @@ from click.testing import CliRunner
 from neo4j import Driver
 from PIL import Image
 
-from shopgraph.cli.vision_graph_cmds import EXIT_FILES_FAILED, images, similar
+from shopgraph.cli.ingest_cmds import EXIT_FILES_FAILED, images
+from shopgraph.cli.similar_cmd import similar
 from shopgraph.graphstore.core.config import Settings
 from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.runner import run_query

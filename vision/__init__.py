@@ -3,5 +3,83 @@
 It trains and runs an Ultralytics YOLO segmentation model on catalog photos, labels
 each detection with the graph's own Category and Colour nodes, embeds it with
 EfficientNet-Lite0 for visual search, and talks to the rest of shopgraph only
-through the graph.
+through the graph and the public API below.
+
+The public API (other plugins import only these names, from ``shopgraph.vision``)::
+
+    from shopgraph.vision import analyse_photo
+
+    analysis = analyse_photo("tests/data/images/10008.jpg")   # detect, segment, colour, embed
+    main = analysis.main                                       # the largest object, or None
+    main.class_name, main.colour_name, main.embedding.shape    # "tshirt", "navy", (1280,)
+
+- :func:`analyse_photo`, :class:`PhotoAnalyser` (models loaded once, for many photos),
+  :class:`PhotoAnalysis`, :class:`AnalysedObject`: what the models see in a photo;
+- :func:`ingest_images`: photos into the graph; :func:`similar_products`: visual search;
+- :func:`colour_matcher` (the graph's Colour nodes as references), :class:`ColourMatcher`;
+- :func:`class_named`: a detector class with its Category and taxonomy groups.
+
+Names are imported on first use, so ``import shopgraph.vision`` loads neither torch nor
+Ultralytics.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# public name -> module that defines it
+_API: dict[str, str] = {
+    "AnalysedObject": "shopgraph.vision.analyse",
+    "PhotoAnalyser": "shopgraph.vision.analyse",
+    "PhotoAnalysis": "shopgraph.vision.analyse",
+    "analyse_photo": "shopgraph.vision.analyse",
+    "ColourMatch": "shopgraph.vision.colour",
+    "ColourMatcher": "shopgraph.vision.colour",
+    "class_named": "shopgraph.vision.classes",
+    "Detection": "shopgraph.vision.detector",
+    "ImageIngestReport": "shopgraph.vision.ingest",
+    "colour_matcher": "shopgraph.vision.ingest",
+    "ingest_images": "shopgraph.vision.ingest",
+    "DetectionMatches": "shopgraph.vision.search",
+    "ProductMatch": "shopgraph.vision.search",
+    "similar_products": "shopgraph.vision.search",
+}
+
+__all__ = [
+    "AnalysedObject",
+    "ColourMatch",
+    "ColourMatcher",
+    "Detection",
+    "DetectionMatches",
+    "ImageIngestReport",
+    "PhotoAnalyser",
+    "PhotoAnalysis",
+    "ProductMatch",
+    "analyse_photo",
+    "class_named",
+    "colour_matcher",
+    "ingest_images",
+    "similar_products",
+]
+
+if TYPE_CHECKING:
+    from shopgraph.vision.analyse import AnalysedObject, PhotoAnalyser, PhotoAnalysis, analyse_photo
+    from shopgraph.vision.classes import class_named
+    from shopgraph.vision.colour import ColourMatch, ColourMatcher
+    from shopgraph.vision.detector import Detection
+    from shopgraph.vision.ingest import ImageIngestReport, colour_matcher, ingest_images
+    from shopgraph.vision.search import DetectionMatches, ProductMatch, similar_products
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'shopgraph.vision' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))

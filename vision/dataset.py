@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from shopgraph.graphstore.core.defaults import VISION
 from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.vocab import Vocabulary, load_vocabulary
 from shopgraph.graphstore.ingest.facts import ProductRecord
@@ -298,14 +299,14 @@ def _balanced(photos: Sequence[int], catalog: Sequence[CatalogPhoto], cap: int, 
 def build_dataset(
     out_dir: Path,
     datasets_dir: Path,
-    seed: int = 0,
-    imgsz: int = 256,
-    holdout: float = 0.15,
-    train_cap: int = 200,
-    train_composites: int = 800,
-    val_composites: int = 200,
+    seed: int = VISION.seed,
+    imgsz: int = VISION.imgsz,
+    holdout: float = VISION.holdout,
+    train_cap: int = VISION.train_cap,
+    train_composites: int = VISION.train_composites,
+    val_composites: int = VISION.val_composites,
     objects: tuple[int, int] = (2, 5),
-    workers: int = 2,
+    workers: int = VISION.dataset_workers,
     progress: Progress | None = None,
 ) -> DatasetReport:
     """Build the YOLO segmentation data set under ``out_dir`` (its images, labels and masks are replaced).

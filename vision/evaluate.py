@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from shopgraph.graphstore.core.defaults import VISION
 from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.vocab import Vocabulary, load_vocabulary
 from shopgraph.vision.classes import CLASS_NAMES
@@ -191,9 +192,9 @@ def ultralytics_map(
 def evaluate(
     weights: Path,
     dataset_dir: Path,
-    imgsz: int = 256,
-    conf: float = 0.05,
-    device: str = "cpu",
+    imgsz: int = VISION.imgsz,
+    conf: float = VISION.eval_conf,
+    device: str = VISION.eval_device,
     limit: int | None = None,
     with_map: bool = True,
     vocab: Vocabulary | None = None,
@@ -365,9 +366,9 @@ def annotate_photos(
     weights: Path,
     photos: Sequence[Path],
     out_dir: Path,
-    imgsz: int = 256,
+    imgsz: int = VISION.imgsz,
     conf: float = 0.25,
-    device: str = "cpu",
+    device: str = VISION.eval_device,
     max_side: int = 640,
 ) -> list[AnnotatedPhoto]:
     """Run the model on ``photos`` and write annotated JPEGs (long side ≤ ``max_side``) to ``out_dir``.

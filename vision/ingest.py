@@ -7,9 +7,9 @@
 2. skip the images whose current detections come from this model version (``Image.modelVersion``),
    unless ``reprocess``; so a re-run writes nothing, and an interrupted run continues where it
    stopped, since each batch is committed in one transaction;
-3. detect and segment (:mod:`vision.detector`), match each detection's dominant colour to the
-   graph's Colour nodes (:mod:`vision.colour`), embed the whole image and each detection's masked
-   crop (:mod:`vision.embed`), draw previews if asked (:mod:`vision.preview`);
+3. analyse them (:class:`vision.analyse.PhotoAnalyser`: detect and segment, match each detection's
+   dominant colour to the graph's Colour nodes, embed the whole image and each detection's masked
+   crop), draw previews if asked (:mod:`vision.preview`);
 4. write the batch in one transaction of ``UNWIND`` queries (:mod:`vision.queries`);
 5. at the end, link every image of a known product to it, ``(:Image)-[:DEPICTS]->(:Product)``,
    with whether its main detection agrees with the catalog (:func:`link_depicted_products`).
@@ -37,11 +37,13 @@ from neo4j.exceptions import DriverError, Neo4jError
 from numpy.typing import NDArray
 
 from shopgraph.cypher.internal import vision as q
+from shopgraph.graphstore.core.defaults import VISION
 from shopgraph.graphstore.core.errors import InputError, WriteFailed
 from shopgraph.graphstore.core.writer import Batch, BatchWriter, WriteSummary
+from shopgraph.vision.analyse import PhotoAnalyser, PhotoAnalysis
 from shopgraph.vision.colour import ColourMatch, ColourMatcher
 from shopgraph.vision.detector import Detection, Detector
-from shopgraph.vision.embed import Embedder, masked_crop
+from shopgraph.vision.embed import Embedder
 from shopgraph.vision.images import LoadedImage, load_image
 from shopgraph.vision.preview import save_preview
 
@@ -137,13 +139,26 @@ class _Todo:
 
 @dataclass(frozen=True)
 class _Processed:
-    """An image after detection, colour matching and embedding (one crop embedding per detection)."""
+    """An image to write and its analysis (one crop embedding per detection)."""
 
     todo: _Todo
-    detections: tuple[Detection, ...]
-    colours: list[ColourMatch | None]
-    embedding: NDArray[np.float32]
-    crop_embeddings: NDArray[np.float32]
+    analysis: PhotoAnalysis
+
+    @property
+    def detections(self) -> tuple[Detection, ...]:
+        return self.analysis.detections
+
+    @property
+    def colours(self) -> list[ColourMatch | None]:
+        return [o.colour for o in self.analysis.objects]
+
+    @property
+    def embedding(self) -> NDArray[np.float32]:
+        return self.analysis.embedding
+
+    @property
+    def crop_embeddings(self) -> list[NDArray[np.float32]]:
+        return [o.embedding for o in self.analysis.objects]
 
     @property
     def file(self) -> LoadedImage:
@@ -381,7 +396,7 @@ def ingest_images(
     driver: Driver,
     paths: Iterable[str | Path],
     model_path: Path | None = None,
-    batch_size: int = 32,
+    batch_size: int = VISION.ingest_batch_size,
     reprocess: bool = False,
     previews_dir: Path | None = None,
     product_map: Mapping[Path, str] | None = None,
@@ -417,9 +432,8 @@ def ingest_images(
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     started = time.perf_counter()
     files, problems = expand_paths(paths)
-    detector = Detector.load(model_path)
-    embedder = Embedder.load()
-    matcher = colour_matcher(driver, database=database)
+    analyser = PhotoAnalyser(Detector.load(model_path), Embedder.load(), colour_matcher(driver, database=database))
+    detector, embedder = analyser.detector, analyser.embedder
     mapping = {path.resolve(): product for path, product in (product_map or {}).items()}
     report = ImageIngestReport(model_version=detector.version, embedding_model=embedder.name)
     writer = BatchWriter(driver, batch_size=batch_size, database=database)
@@ -450,7 +464,7 @@ def ingest_images(
             else:
                 todo.append(_Todo(file, file.sha256, file.pixels, product, source))
             first_path.setdefault(file.sha256, file.path)
-        processed = _process(todo, detector, embedder, matcher, report.timings)
+        processed = _process(todo, analyser, report.timings)
         with _timed(report.timings, "write"):
             if processed:
                 summary = writer.write(processed, work, _describe)
@@ -507,26 +521,10 @@ def _product(path: Path, mapping: Mapping[Path, str]) -> tuple[str | None, str]:
     return None, "file"
 
 
-def _process(
-    todo: Sequence[_Todo], detector: Detector, embedder: Embedder, matcher: ColourMatcher, timings: dict[str, float]
-) -> list[_Processed]:
+def _process(todo: Sequence[_Todo], analyser: PhotoAnalyser, timings: dict[str, float]) -> list[_Processed]:
     """Detection, colour and embeddings for a batch of loaded images (one embedding pass for all)."""
-    if not todo:
-        return []
-    pixels = [t.pixels for t in todo]
-    with _timed(timings, "detect"):
-        found = detector.detect(pixels)
-    with _timed(timings, "colour"):
-        colours = [[matcher.dominant(image, d.mask) for d in dets] for image, dets in zip(pixels, found, strict=True)]
-    with _timed(timings, "embed"):
-        crops = [masked_crop(image, d.mask, d.box) for image, dets in zip(pixels, found, strict=True) for d in dets]
-        vectors = embedder.embed([*pixels, *crops])
-    processed = []
-    offset = len(pixels)  # vectors: the whole images first, then the crops in detection order
-    for t, vector, dets, cols in zip(todo, vectors, found, colours, strict=False):
-        processed.append(_Processed(t, dets, cols, vector, vectors[offset : offset + len(dets)]))
-        offset += len(dets)
-    return processed
+    analyses = analyser.analyse_batch([t.file for t in todo], timings)
+    return [_Processed(t, a) for t, a in zip(todo, analyses, strict=True)]
 
 
 def _save_preview(folder: Path, item: _Processed) -> Path:

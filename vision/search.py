@@ -1,11 +1,12 @@
 """Visual search: the catalog products that look like what a photo shows.
 
-The photo is loaded (:mod:`vision.images`), segmented (:mod:`vision.detector`), and every
-detection's masked crop embedded (:mod:`vision.embed`) exactly as ``ingest_images`` embeds catalog
-photos; each embedding is then looked up in the ``detection_embedding`` vector index by the named
-query ``cypher/visual_search.cypher``, which keeps the neighbours that belong to photos depicting a
-product and returns the best products with their brand, category and colour. A photo in which the
-detector finds nothing is searched as a whole, in the ``image_embedding`` index.
+The photo is analysed by :class:`vision.analyse.PhotoAnalyser` exactly as ``ingest_images``
+analyses catalog photos (segmented, every detection colour-matched to the graph's Colour nodes and
+its masked crop embedded); each detection's embedding is then looked up in the
+``detection_embedding`` vector index by the named query ``cypher/visual_search.cypher``, which
+keeps the neighbours that belong to photos depicting a product and returns the best products with
+their brand, category and colour. A photo in which the detector finds nothing is searched as a
+whole, in the ``image_embedding`` index.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 
 from neo4j import Driver
 
+from shopgraph.graphstore.core.defaults import RECOMMEND
 from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.runner import run_query
-from shopgraph.vision.detector import Detector
-from shopgraph.vision.embed import Embedder, masked_crop
+from shopgraph.vision.analyse import PhotoAnalyser
 from shopgraph.vision.images import load_image
 from shopgraph.vision.ingest import colour_matcher
 
@@ -61,7 +62,7 @@ class DetectionMatches:
 def similar_products(
     driver: Driver,
     image_path: Path,
-    k: int = 5,
+    k: int = RECOMMEND.visual_k,
     model_path: Path | None = None,
     candidates: int = 100,
     database: str | None = None,
@@ -90,11 +91,9 @@ def similar_products(
     photo = load_image(image_path)
     if photo.pixels is None:
         raise InputError(f"{image_path}: {photo.reason}")
-    detector = Detector.load(model_path)
-    embedder = Embedder.load()
-    detections = detector.detect([photo.pixels])[0]
-    if not detections:
-        whole = embedder.embed([photo.pixels])[0]
+    analyser = PhotoAnalyser.load(model_path)
+    analysis = analyser.analyse(photo, colours=colour_matcher(driver, database=database))
+    if not analysis.objects:
         return [
             DetectionMatches(
                 None,
@@ -103,26 +102,21 @@ def similar_products(
                 None,
                 None,
                 None,
-                _search(driver, whole.tolist(), IMAGE_INDEX, k, candidates, database),
+                _search(driver, analysis.embedding.tolist(), IMAGE_INDEX, k, candidates, database),
             )
         ]
-    matcher = colour_matcher(driver, database=database)
-    vectors = embedder.embed([masked_crop(photo.pixels, d.mask, d.box) for d in detections])
-    results = []
-    for detection, vector in zip(detections, vectors, strict=True):
-        colour = matcher.dominant(photo.pixels, detection.mask)
-        results.append(
-            DetectionMatches(
-                detection.index,
-                detection.class_name,
-                detection.category,
-                detection.confidence,
-                detection.box,
-                colour.colour if colour else None,
-                _search(driver, vector.tolist(), DETECTION_INDEX, k, candidates, database),
-            )
+    return [
+        DetectionMatches(
+            found.index,
+            found.class_name,
+            found.category,
+            found.confidence,
+            found.box,
+            found.colour_name,
+            _search(driver, found.embedding.tolist(), DETECTION_INDEX, k, candidates, database),
         )
-    return results
+        for found in analysis.objects
+    ]
 
 
 def _search(

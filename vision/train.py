@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shopgraph.graphstore.core.defaults import VISION
 from shopgraph.graphstore.core.errors import ShopgraphError
 from shopgraph.vision.ultralytics_env import configure_ultralytics
 
@@ -63,12 +64,12 @@ def default_workers() -> int:
 def train(
     data_yaml: Path,
     out_dir: Path,
-    epochs: int = 30,
-    imgsz: int = 256,
-    batch: int = 16,
+    epochs: int = VISION.epochs,
+    imgsz: int = VISION.imgsz,
+    batch: int = VISION.batch,
     resume: bool = True,
     device: str | None = None,
-    seed: int = 0,
+    seed: int = VISION.seed,
     workers: int | None = None,
     close_mosaic: int = 3,
     optimizer: str = "AdamW",
@@ -81,7 +82,7 @@ def train(
     Args:
         data_yaml: the ``data.yaml`` of :func:`vision.dataset.build_dataset`.
         out_dir: the run folder (Ultralytics ``project``/``name`` are set so it is exactly this).
-        epochs, imgsz, batch: Ultralytics' training arguments (defaults 30, 256, 16).
+        epochs, imgsz, batch: Ultralytics' training arguments (defaults 20, 256, 16: ``defaults.VISION``).
         resume: continue from ``<out_dir>/weights/last.pt`` if it exists (default True).
         device: ``"cpu"``, ``"0"``...; default :func:`default_device`.
         seed: Ultralytics' seed, with ``deterministic=True``.

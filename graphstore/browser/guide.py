@@ -63,13 +63,12 @@ SAMPLE_VALUES: dict[str, Any] = {
 # Optional parameters whose default would make the example say little.
 QUERY_SAMPLES: dict[str, dict[str, Any]] = {
     "cold_start": {"brands": ["h-m"], "colours": ["black"], "categories": ["trousers"]},
-    "ask_find_product": {"lucene": "+skinny +denim", "words": ["skinny", "denim"]},
 }
 
 # Slides are grouped by what an analyst asks; a query not listed here lands in the last group.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Explore the graph", ("explore_customer", "explore_brand", "explore_taxonomy", "category_tree")),
-    ("Customers", ("customer_profile", "customer_purchases", "preference_history")),
+    ("Customers", ("customers", "customer_profile", "customer_purchases", "preference_history")),
     ("Recommendations", ("recommend", "explain", "cold_start", "similar_products", "complete_the_look")),
     (
         "Products and data quality",
@@ -83,9 +82,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("Visual search", ("visual_search", "visual_search_embedding")),
-    ("What the shopping assistant asks", ()),
 )
-_ASSISTANT_PREFIX = "ask_"
 
 
 @dataclass(frozen=True)
@@ -263,10 +260,7 @@ def guide_sections(queries: Sequence[NamedQuery]) -> list[tuple[str, list[NamedQ
         placed.update(q.name for q in chosen)
         sections.append((title, chosen))
     rest = sorted(set(by_name) - placed)
-    assistant = [by_name[n] for n in rest if n.startswith(_ASSISTANT_PREFIX)]
-    other = [by_name[n] for n in rest if not n.startswith(_ASSISTANT_PREFIX)]
-    sections[-1] = (sections[-1][0], sections[-1][1] + assistant)
-    sections.insert(len(sections) - 1, ("More queries", other))
+    sections.append(("More queries", [by_name[n] for n in rest]))
     return [(title, chosen) for title, chosen in sections if chosen]
 
 

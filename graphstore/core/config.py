@@ -5,12 +5,18 @@ Precedence, highest first:
 1. environment variables (``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``,
    ``NEO4J_DATABASE``, ``SHOPGRAPH_HOME``, ``SHOPGRAPH_BOLT_PORT``,
    ``SHOPGRAPH_HTTP_PORT``, ``SHOPGRAPH_BATCH_SIZE``);
-2. the TOML file named by ``SHOPGRAPH_CONFIG``, else ``./shopgraph.toml`` if present,
-   with keys ``uri, user, password, database, home, bolt_port, http_port, batch_size``
-   under a ``[shopgraph]`` table;
-3. defaults that work with the embedded local server: home ``./.shopgraph``,
-   Bolt on 127.0.0.1:7687, HTTP on 7474, user ``neo4j``, and the password that
+2. the TOML file named by ``SHOPGRAPH_CONFIG``, else ``shopgraph.toml`` in the project's
+   folder if present, with keys ``uri, user, password, database, home, bolt_port, http_port,
+   batch_size`` under a ``[shopgraph]`` table (a relative ``home`` is relative to that folder);
+3. defaults that work with the embedded local server: home ``.shopgraph`` in the project's
+   folder, Bolt on 127.0.0.1:7687, HTTP on 7474, user ``neo4j``, and the password that
    ``shopgraph neo4j install`` generated and stored in ``<home>/neo4j-password``.
+
+The project's folder is found the way git finds its repository: the current folder or the
+nearest folder above it that holds a ``.shopgraph/`` folder or a ``shopgraph.toml`` file
+(:func:`find_project_dir`); with neither anywhere above, the current folder. So a command run in
+a subfolder uses the project's server instead of offering to install a second one on the same
+port. The defaults themselves live in :mod:`graphstore.core.defaults`.
 
 Setting ``NEO4J_URI`` (or ``uri`` in the file) means "use that server": nothing
 local is installed or started then.
@@ -25,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from shopgraph.graphstore.core.defaults import SERVER
 from shopgraph.graphstore.core.errors import ConfigError
 
 NEO4J_VERSION = "5.26.30"
@@ -41,12 +48,12 @@ class Settings:
 
     home: Path
     uri: str | None = None
-    user: str = "neo4j"
+    user: str = SERVER.user
     password: str | None = None
     database: str | None = None
-    bolt_port: int = 7687
-    http_port: int = 7474
-    batch_size: int = 2000
+    bolt_port: int = SERVER.bolt_port
+    http_port: int = SERVER.http_port
+    batch_size: int = SERVER.batch_size
 
     @property
     def is_local(self) -> bool:
@@ -86,7 +93,8 @@ class Settings:
             raise ConfigError(
                 f"no Neo4j password: {self.password_file} does not exist. "
                 "Run `shopgraph neo4j install` to create the local server and its password, "
-                "or set NEO4J_PASSWORD."
+                "or set NEO4J_PASSWORD. (Installed already? Run shopgraph in that project's folder "
+                "or below it, or set SHOPGRAPH_HOME to its .shopgraph folder.)"
             )
         raise ConfigError(f"NEO4J_URI is {self.uri} but NEO4J_PASSWORD is not set.")
 
@@ -117,19 +125,34 @@ def _read_file(path: Path) -> dict[str, Any]:
     return dict(table)
 
 
+def find_project_dir(start: Path) -> Path | None:
+    """The nearest folder, ``start`` or above, with a ``.shopgraph/`` folder or a ``shopgraph.toml``.
+
+    Returns None when no folder up to the file system's root has either.
+    """
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / SERVER.home).is_dir() or (folder / SERVER.config_file).is_file():
+            return folder
+    return None
+
+
 def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
     """Resolve settings from ``env`` (default ``os.environ``) and the config file.
 
     Args:
         env: environment mapping to read; tests pass their own.
-        cwd: directory that holds ``shopgraph.toml`` and the default ``.shopgraph`` home.
+        cwd: the folder the command runs in (default: the current one); the project's folder
+            (``shopgraph.toml``, the default ``.shopgraph`` home) is it or the nearest above it
+            that has one of them (:func:`find_project_dir`), else ``cwd`` itself.
 
     Raises:
         ConfigError: a value has the wrong type or the config file is unreadable.
     """
     env = os.environ if env is None else env
     cwd = Path.cwd() if cwd is None else cwd
-    config_path = Path(env["SHOPGRAPH_CONFIG"]) if env.get("SHOPGRAPH_CONFIG") else cwd / "shopgraph.toml"
+    project = find_project_dir(cwd) or cwd
+    config_path = cwd / env["SHOPGRAPH_CONFIG"] if env.get("SHOPGRAPH_CONFIG") else project / SERVER.config_file
     file_values = _read_file(config_path) if config_path.exists() else {}
     if env.get("SHOPGRAPH_CONFIG") and not config_path.exists():
         raise ConfigError(f"SHOPGRAPH_CONFIG names {config_path}, which does not exist")
@@ -139,16 +162,21 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
             return env[env_name]
         return file_values.get(key, default)
 
-    home = Path(pick("SHOPGRAPH_HOME", "home", cwd / ".shopgraph")).expanduser()
+    if env.get("SHOPGRAPH_HOME"):
+        home, base = Path(env["SHOPGRAPH_HOME"]).expanduser(), cwd
+    elif "home" in file_values:
+        home, base = Path(file_values["home"]).expanduser(), config_path.parent
+    else:
+        home, base = project / SERVER.home, project
     if not home.is_absolute():
-        home = (cwd / home).resolve()
+        home = (base / home).resolve()
     return Settings(
         home=home,
         uri=pick("NEO4J_URI", "uri", None),
-        user=pick("NEO4J_USER", "user", "neo4j"),
+        user=pick("NEO4J_USER", "user", SERVER.user),
         password=pick("NEO4J_PASSWORD", "password", None),
         database=pick("NEO4J_DATABASE", "database", None),
-        bolt_port=_int("bolt_port", pick("SHOPGRAPH_BOLT_PORT", "bolt_port", 7687)),
-        http_port=_int("http_port", pick("SHOPGRAPH_HTTP_PORT", "http_port", 7474)),
-        batch_size=_int("batch_size", pick("SHOPGRAPH_BATCH_SIZE", "batch_size", 2000)),
+        bolt_port=_int("bolt_port", pick("SHOPGRAPH_BOLT_PORT", "bolt_port", SERVER.bolt_port)),
+        http_port=_int("http_port", pick("SHOPGRAPH_HTTP_PORT", "http_port", SERVER.http_port)),
+        batch_size=_int("batch_size", pick("SHOPGRAPH_BATCH_SIZE", "batch_size", SERVER.batch_size)),
     )

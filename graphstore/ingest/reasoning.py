@@ -7,6 +7,7 @@ from datetime import date
 
 from neo4j import Driver
 
+from shopgraph.graphstore.core.defaults import PREFERENCES
 from shopgraph.graphstore.core.errors import ConfigError
 from shopgraph.graphstore.core.runner import run_maintenance
 
@@ -21,10 +22,10 @@ class PreferenceReport:
 
 def compute_preferences(
     driver: Driver,
-    half_life_days: float = 90.0,
+    half_life_days: float = PREFERENCES.half_life_days,
     as_of: date | None = None,
-    min_confidence: float = 0.5,
-    min_support: int = 1,
+    min_confidence: float = PREFERENCES.min_confidence,
+    min_support: int = PREFERENCES.min_support,
     database: str | None = None,
 ) -> PreferenceReport:
     """Recompute every customer's ``PREFERS`` relationships with ``cypher/compute_preferences.cypher``.

@@ -37,6 +37,7 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
 from shopgraph.graphstore.core.config import APOC_VERSION, BROWSER_VERSION, NEO4J_VERSION, Settings
+from shopgraph.graphstore.core.defaults import SERVER
 from shopgraph.graphstore.core.errors import ConfigError, ServerError
 
 Progress = Callable[[str], None] | None
@@ -180,7 +181,7 @@ def install(settings: Settings, progress: Progress = None) -> InstallReport:
     )
 
 
-def start(settings: Settings, timeout_s: float = 120, progress: Progress = None) -> ServerStatus:
+def start(settings: Settings, timeout_s: float = SERVER.start_timeout_s, progress: Progress = None) -> ServerStatus:
     """Start the local server in the background and wait until Bolt accepts the password.
 
     Already running for this home: returns its status without starting another. A stale
@@ -220,7 +221,7 @@ def start(settings: Settings, timeout_s: float = 120, progress: Progress = None)
     return _status(settings, proc.pid, _join(f"started (pid {proc.pid}) in {took:.1f} s", note))
 
 
-def stop(settings: Settings, timeout_s: float = 60) -> ServerStatus:
+def stop(settings: Settings, timeout_s: float = SERVER.stop_timeout_s) -> ServerStatus:
     """Stop the local server: SIGTERM, then SIGKILL after ``timeout_s``; remove the pid file.
 
     Not running is not an error: the status says so (and notes a removed stale pid file).

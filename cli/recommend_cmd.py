@@ -1,28 +1,30 @@
-"""``shopgraph recommend`` and ``shopgraph explain``: recommendations with their reasons.
+"""``shopgraph recommend``: products for a customer, each with the reasons from the graph.
 
-``shopgraph similar`` (in :mod:`cli.vision_graph_cmds`) renders catalog similarity with
-:func:`print_similar` from here.
+The recommender's library (:mod:`relational.recommend`) is imported inside the command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from shopgraph.cli.common import driver, settings
 from shopgraph.cli.render import info, json_option, print_json, print_table
-from shopgraph.relational.recommend import Recommendations, SimilarProduct, cold_start, explain, recommend
+from shopgraph.graphstore.core.defaults import RECOMMEND
+
+if TYPE_CHECKING:
+    from shopgraph.relational.recommend import Recommendations
 
 
 @click.command(name="recommend")
 @click.argument("customer", required=False)
-@click.option("-k", "k", type=click.IntRange(1), default=10, show_default=True, help="Products to recommend.")
+@click.option("-k", "k", type=click.IntRange(1), default=RECOMMEND.k, show_default=True, help="Products to recommend.")
 @click.option("--keep-purchased", is_flag=True, help="Also recommend products the customer has bought (repurchases).")
 @click.option(
     "--per-category",
     type=click.IntRange(1),
-    default=3,
+    default=RECOMMEND.per_category,
     show_default=True,
     help="At most this many products of one leaf category.",
 )
@@ -59,8 +61,9 @@ def recommend_cmd(
 
     \b
     Examples:
-      shopgraph recommend 0a1b2c3d -k 5
-      shopgraph recommend 0a1b2c3d --keep-purchased --json
+      shopgraph customers list --limit 3
+      shopgraph recommend $(shopgraph customers list --limit 1 --ids) -k 5
+      shopgraph recommend b9009217e85bbbbdfc84de48bba9b58514332d00475c7004c68867e1c49f72f9 --keep-purchased --json
       shopgraph recommend --cold-start --brand puma --colour red --category shoes
     """
     stated = brands or colours or categories
@@ -72,6 +75,8 @@ def recommend_cmd(
         raise click.UsageError("give a CUSTOMER id, or --cold-start with --brand/--colour/--category")
     if not cold and stated:
         raise click.UsageError("--brand, --colour and --category describe a new customer: add --cold-start")
+    from shopgraph.relational.recommend import cold_start, recommend
+
     config = settings()
     with driver(config) as handle:
         if customer:
@@ -100,53 +105,3 @@ def _print_recommendations(result: Recommendations) -> None:
         for r in result.items
     ]
     print_table(rows, list(rows[0]) if rows else ["product"], title=f"Recommended for {who} ({result.source})")
-
-
-@click.command(name="explain")
-@click.argument("customer")
-@click.argument("product")
-@json_option
-def explain_cmd(customer: str, product: str, as_json: bool) -> None:
-    """Explain why a product suits a customer: the graph paths that justify it, strongest first.
-
-    Shared facts with their purchases ("you bought 3 Denim items"), a purchase of the same
-    category and colour, a purchase whose photo looks alike, the recommender's score, and other
-    customers who bought the same things.
-
-    \b
-    Example:
-      shopgraph explain 0a1b2c3d hm:0706016001
-    """
-    config = settings()
-    with driver(config) as handle:
-        result = explain(handle, customer, product, database=config.database)
-    if as_json:
-        print_json(result)
-        return
-    rows = [
-        {"kind": r.kind, "reason": r.text, "evidence": list(r.evidence), "strength": r.strength} for r in result.reasons
-    ]
-    if not rows:
-        info(f"nothing in the graph links customer {customer} to product {product}")
-        return
-    print_table(rows, title=f"Why {product} for customer {customer}")
-
-
-def print_similar(product: str, by: str, items: Sequence[SimilarProduct]) -> None:
-    """The table of ``shopgraph similar PRODUCT``, one row per similar product with its reasons."""
-    if not items:
-        info(f"no product similar to {product} by {by}")
-        return
-    rows = [
-        {
-            "product": s.product,
-            "name": s.name,
-            "category": s.category,
-            "score": s.score,
-            "embedding": s.embedding,
-            "attributes": s.attributes,
-            "reasons": "\n".join(s.reasons),
-        }
-        for s in items
-    ]
-    print_table(rows, title=f"Similar to {product} (by {by})")

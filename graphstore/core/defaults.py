@@ -1,0 +1,109 @@
+"""Every tunable default of shopgraph, in one torch-free module that the library and the CLI both read.
+
+As Ultralytics' ``cfg/default.yaml`` is read by its CLI and its Python API alike, a default is
+written here once: the library's functions take it as their argument default, and ``shopgraph``'s
+options show it (``show_default``). Importing this module costs nothing (the standard library
+only), so ``shopgraph --help`` never loads torch to learn a default.
+
+Each group is a frozen dataclass with one instance (``RECOMMENDER``, ``EVALUATION``, ...);
+change a default here and both sides follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# The folder that holds graphstore/, vision/, cypher/ ...: the repository, or the installed package.
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+# The choices some defaults pick from, for the options that offer them.
+SIMILAR_BY: tuple[str, ...] = ("embedding", "attributes", "combined")  # what ranks `similar PRODUCT`
+FUSIONS: tuple[str, ...] = ("concat", "product", "attention")  # how graph, text and photo features fuse
+
+
+@dataclass(frozen=True)
+class ServerDefaults:
+    """The embedded local Neo4j server and the connection to it (``graphstore.core.config``)."""
+
+    home: str = ".shopgraph"  # the project's home folder, found from the current folder upwards
+    config_file: str = "shopgraph.toml"  # the optional settings file at the project's root
+    user: str = "neo4j"  # Neo4j user
+    bolt_port: int = 7687  # Bolt port of the local server
+    http_port: int = 7474  # HTTP port of the local server (Neo4j Browser)
+    batch_size: int = 2000  # rows per write transaction when ingesting
+    start_timeout_s: float = 120.0  # seconds `neo4j start` waits for Bolt to answer
+    stop_timeout_s: float = 60.0  # seconds `neo4j stop` waits before killing the server
+
+
+@dataclass(frozen=True)
+class PreferenceDefaults:
+    """Customers' PREFERS derived from their purchases (``graphstore.ingest.reasoning``)."""
+
+    half_life_days: float = 90.0  # a purchase this many days old counts half
+    min_confidence: float = 0.5  # facts less sure than this are ignored
+    min_support: int = 1  # purchases needed behind a preference
+
+
+@dataclass(frozen=True)
+class RecommendDefaults:
+    """Recommendations and catalog similarity (``relational.recommend``)."""
+
+    k: int = 10  # products to recommend, or similar products to show
+    per_category: int = 3  # at most this many recommended products of one leaf category
+    candidates: int = 100  # nearest products taken from a vector index before re-ranking
+    similar_by: str = "combined"  # `similar PRODUCT` ranks by one of SIMILAR_BY: both combined
+    visual_k: int = 5  # products per detected object in a visual search (`similar --image`)
+    explain_shown: int = 5  # ids of a reason's evidence that `explain` prints before "and N more"
+
+
+@dataclass(frozen=True)
+class RecommenderDefaults:
+    """The relational recommender and the knowledge-graph embeddings (``relational.pipeline``)."""
+
+    fusions: tuple[str, ...] = FUSIONS  # the fusions `evaluate` compares (the ablation)
+    fusion: str = "attention"  # the fusion `train` writes back
+    epochs: int = 8  # recommender epochs
+    dim: int = 64  # recommender embedding size
+    seed: int = 0  # seed of every random choice
+    kge_models: tuple[str, ...] = ("transe", "distmult", "complex")  # compared; the best is written back
+    # β of the evaluated "model + own history" row: 2 puts every past purchase (prior up to about 2)
+    # above any product the model alone prefers (cosine at most 1).
+    repurchase_prior: float = 2.0
+
+
+@dataclass(frozen=True)
+class EvaluationDefaults:
+    """The rolling time split that `evaluate` compares recommenders on (``relational.evaluate``)."""
+
+    cutoffs: int = 8  # rolling cut-offs
+    step_days: int = 28  # days between cut-offs
+    horizon_days: int = 28  # days predicted after a cut-off
+    k: int = 12  # recommendations per customer
+
+
+@dataclass(frozen=True)
+class VisionDefaults:
+    """The product detector-segmenter: data set, training, evaluation and photo ingestion (``vision``)."""
+
+    weights: Path = _PACKAGE_ROOT / "vision" / "models" / "shopgraph-seg.pt"  # the shipped detector
+    imgsz: int = 256  # image size (long side) of the data set, training and evaluation
+    seed: int = 0  # seed of the data set's split and of training
+    holdout: float = 0.15  # share of products held out per class
+    train_cap: int = 200  # most real training photos per class
+    train_composites: int = 800  # training composites (several products on one background)
+    val_composites: int = 200  # held-out composites
+    dataset_workers: int = 2  # cut-out processes when building the data set
+    epochs: int = 20  # detector training epochs
+    batch: int = 16  # detector training batch
+    eval_conf: float = 0.05  # lowest detection confidence considered when evaluating
+    eval_device: str = "cpu"  # device of the evaluation
+    ingest_batch_size: int = 32  # photos per detector batch and write transaction in `ingest images`
+
+
+SERVER = ServerDefaults()
+PREFERENCES = PreferenceDefaults()
+RECOMMEND = RecommendDefaults()
+RECOMMENDER = RecommenderDefaults()
+EVALUATION = EvaluationDefaults()
+VISION = VisionDefaults()

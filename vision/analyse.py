@@ -1,0 +1,286 @@
+"""Analyse a photo: find its objects, outline them, name their colours and embed them.
+
+This is the vision plugin's one way of looking at a photo. Graph ingestion
+(:func:`vision.ingest.ingest_images`), visual search (:func:`vision.search.similar_products`)
+and the shopper assistant all call it, so a shopper's photo is seen exactly as catalog photos are.
+
+For each photo:
+
+1. load and hash the file (:func:`vision.images.load_image`), unless it comes loaded;
+2. detect and segment its objects (:class:`vision.detector.Detector`): our own
+   :class:`~vision.detector.Detection` records, no Ultralytics object;
+3. match each object's dominant colour under its mask to reference colours
+   (:class:`vision.colour.ColourMatcher`: k-means in L*a*b*, then CIEDE2000);
+4. embed the whole photo and each object's masked crop (:class:`vision.embed.Embedder`,
+   EfficientNet-Lite0, 1280 floats of norm 1). A batch is embedded in one pass: the whole
+   photos first, then the crops in detection order.
+
+:func:`analyse_photo` loads the models for one call; :class:`PhotoAnalyser` holds them for many.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.vision.colour import ColourMatch, ColourMatcher
+from shopgraph.vision.detector import Detection, Detector
+from shopgraph.vision.embed import Embedder, masked_crop
+from shopgraph.vision.images import LoadedImage, load_image
+
+STAGES = ("detect", "colour", "embed")
+"""The stages :meth:`PhotoAnalyser.analyse_batch` times."""
+
+
+@dataclass(frozen=True)
+class AnalysedObject:
+    """One object found in a photo: its detection, its dominant colour and its crop's embedding.
+
+    Attributes:
+        detection: class, Category id, confidence, box, outline polygon, mask and mask area.
+        colour: the matched colour with the dominant L*a*b* value and its ΔE00; None if the
+            mask is empty.
+        embedding: the masked crop's embedding, 1280 float32 of norm 1.
+    """
+
+    detection: Detection
+    colour: ColourMatch | None
+    embedding: NDArray[np.float32] = field(repr=False, compare=False)
+
+    @property
+    def index(self) -> int:
+        """Rank in its photo, 0 for the most confident."""
+        return self.detection.index
+
+    @property
+    def class_name(self) -> str:
+        return self.detection.class_name
+
+    @property
+    def category(self) -> str:
+        return self.detection.category
+
+    @property
+    def confidence(self) -> float:
+        return self.detection.confidence
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return self.detection.box
+
+    @property
+    def mask_area(self) -> int:
+        return self.detection.mask_area
+
+    @property
+    def colour_name(self) -> str | None:
+        """The matched colour's id (``navy``, ``white``...), or None."""
+        return self.colour.colour if self.colour else None
+
+    @property
+    def lab(self) -> tuple[float, float, float] | None:
+        """The dominant L*a*b* value under the mask, or None."""
+        return self.colour.lab if self.colour else None
+
+
+@dataclass(frozen=True)
+class PhotoAnalysis:
+    """What the vision models see in one photo.
+
+    Attributes:
+        photo: the loaded file (path, SHA-256, size, pixels, repair notes).
+        model_version: the detector's weights version (``<stem>@<12 hex>``).
+        embedding_model: the embedder's id (``efficientnet-lite0-...``).
+        embedding: the whole photo's embedding, 1280 float32 of norm 1.
+        objects: the objects found, most confident first (empty when none is).
+    """
+
+    photo: LoadedImage
+    model_version: str
+    embedding_model: str
+    embedding: NDArray[np.float32] = field(repr=False, compare=False)
+    objects: tuple[AnalysedObject, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.photo.pixels is None or self.photo.sha256 is None:
+            raise ValueError(f"a PhotoAnalysis needs a loaded photo; {self.photo.path}: {self.photo.reason}")
+
+    @property
+    def path(self) -> Path:
+        return self.photo.path
+
+    @property
+    def sha256(self) -> str:
+        """The photo's id in the graph: hex SHA-256 of the file's bytes."""
+        return cast(str, self.photo.sha256)  # set: checked in __post_init__
+
+    @property
+    def width(self) -> int:
+        return self.photo.width
+
+    @property
+    def height(self) -> int:
+        return self.photo.height
+
+    @property
+    def pixels(self) -> NDArray[np.uint8]:
+        """``H×W×3`` uint8 RGB, as the models saw it."""
+        return cast(NDArray[np.uint8], self.photo.pixels)  # set: checked in __post_init__
+
+    @property
+    def detections(self) -> tuple[Detection, ...]:
+        return tuple(o.detection for o in self.objects)
+
+    @property
+    def main(self) -> AnalysedObject | None:
+        """The main object: the largest mask, ties broken by confidence; None without objects.
+
+        The rule the catalog check uses (docs/graph-model.md) and what "this" means in a question.
+        """
+        if not self.objects:
+            return None
+        return max(self.objects, key=lambda o: (o.mask_area, o.confidence))
+
+
+PhotoInput = Path | str | LoadedImage
+"""A photo to analyse: a file path, or an image already loaded by :func:`vision.images.load_image`."""
+
+
+class PhotoAnalyser:
+    """The loaded models that analyse photos; build it with :meth:`load`.
+
+    Args:
+        detector: the segmentation model.
+        embedder: the embedding model.
+        colours: the reference colours objects are matched to; build them from the graph with
+            :func:`vision.ingest.colour_matcher` (what ingestion writes against) or from the
+            shipped vocabulary with :meth:`ColourMatcher.from_vocabulary`.
+    """
+
+    def __init__(self, detector: Detector, embedder: Embedder, colours: ColourMatcher) -> None:
+        self.detector = detector
+        self.embedder = embedder
+        self.colours = colours
+
+    def __repr__(self) -> str:
+        return f"PhotoAnalyser({self.detector!r}, {self.embedder!r}, colours={len(self.colours.ids)})"
+
+    @classmethod
+    def load(cls, model_path: Path | None = None, colours: ColourMatcher | None = None) -> PhotoAnalyser:
+        """The shipped models (or the detector weights at ``model_path``).
+
+        ``colours`` defaults to the shipped colour vocabulary (the values ``db init`` writes
+        onto the graph's Colour nodes), without ``multi`` and ``transparent``.
+
+        Raises:
+            InputError: the detector or embedder weights cannot be loaded.
+        """
+        return cls(Detector.load(model_path), Embedder.load(), colours or ColourMatcher.from_vocabulary())
+
+    @property
+    def model_version(self) -> str:
+        return self.detector.version
+
+    @property
+    def embedding_model(self) -> str:
+        return self.embedder.name
+
+    def analyse(self, image: PhotoInput, colours: ColourMatcher | None = None) -> PhotoAnalysis:
+        """Analyse one photo; ``colours`` overrides the analyser's reference colours for this call.
+
+        Raises:
+            InputError: the photo cannot be loaded (the reason says why).
+        """
+        photo = image if isinstance(image, LoadedImage) else load_image(Path(image))
+        if photo.pixels is None:
+            raise InputError(f"{photo.path}: {photo.reason}")
+        return self.analyse_batch([photo], colours=colours)[0]
+
+    def analyse_batch(
+        self,
+        photos: Sequence[LoadedImage],
+        timings: MutableMapping[str, float] | None = None,
+        colours: ColourMatcher | None = None,
+    ) -> list[PhotoAnalysis]:
+        """Analyse loaded photos together: one detector batch, one embedding pass.
+
+        Args:
+            photos: images loaded without error (``photo.pixels`` set).
+            timings: if given, the seconds spent in each of ``STAGES`` are added to it.
+            colours: overrides the analyser's reference colours for this call.
+
+        Returns:
+            One analysis per photo, in order.
+
+        Raises:
+            ValueError: a photo has no pixels (it failed to load).
+        """
+        failed = [str(p.path) for p in photos if p.pixels is None or p.sha256 is None]
+        if failed:
+            raise ValueError(f"cannot analyse photos that did not load: {failed}")
+        if not photos:
+            return []
+        matcher = colours or self.colours
+        spent = timings if timings is not None else dict.fromkeys(STAGES, 0.0)
+        pixels = [p.pixels for p in photos if p.pixels is not None]
+        with _timed(spent, "detect"):
+            found = self.detector.detect(pixels)
+        with _timed(spent, "colour"):
+            matched = [[matcher.dominant(im, d.mask) for d in dets] for im, dets in zip(pixels, found, strict=True)]
+        with _timed(spent, "embed"):
+            crops = [masked_crop(im, d.mask, d.box) for im, dets in zip(pixels, found, strict=True) for d in dets]
+            vectors = self.embedder.embed([*pixels, *crops])
+        analyses = []
+        offset = len(pixels)  # vectors: the whole photos first, then the crops in detection order
+        for photo, whole, dets, cols in zip(photos, vectors, found, matched, strict=False):
+            objects = tuple(
+                AnalysedObject(d, c, vectors[offset + i]) for i, (d, c) in enumerate(zip(dets, cols, strict=True))
+            )
+            analyses.append(PhotoAnalysis(photo, self.model_version, self.embedding_model, whole, objects))
+            offset += len(dets)
+        return analyses
+
+
+def analyse_photo(
+    image: PhotoInput,
+    *,
+    detector: Detector | None = None,
+    embedder: Embedder | None = None,
+    colours: ColourMatcher | None = None,
+) -> PhotoAnalysis:
+    """Detect, segment, colour-match and embed the objects of one photo.
+
+    Args:
+        image: a photo file, or an image loaded by :func:`vision.images.load_image`.
+        detector: the segmentation model; default the shipped ``vision/models/shopgraph-seg.pt``.
+        embedder: the embedding model; default EfficientNet-Lite0 with its ImageNet weights.
+        colours: reference colours; default the shipped colour vocabulary.
+
+    The models given as None are loaded for this call; hold a :class:`PhotoAnalyser` to
+    analyse many photos.
+
+    Raises:
+        InputError: the photo or a model's weights cannot be loaded.
+    """
+    analyser = PhotoAnalyser(
+        detector or Detector.load(), embedder or Embedder.load(), colours or ColourMatcher.from_vocabulary()
+    )
+    return analyser.analyse(image)
+
+
+@contextmanager
+def _timed(timings: MutableMapping[str, float], stage: str) -> Iterator[None]:
+    """Adds the seconds spent in the ``with`` block to ``timings[stage]``."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started

@@ -24,7 +24,8 @@ demo: deps
 test: deps
 	$(BIN)/python -m pytest
 
-# Lint and type checks.
+# Lint, layer contracts (import-linter, pyproject.toml) and type checks.
 check: deps
-	$(BIN)/ruff check graphstore cli cypher tests bench
+	$(BIN)/ruff check graphstore cli cypher vision relational assistant shopgraph tests bench examples
+	$(BIN)/lint-imports
 	$(BIN)/mypy

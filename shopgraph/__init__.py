@@ -8,6 +8,7 @@ The Python API, for scripts and notebooks (the ``shopgraph`` command is a thin l
     driver = shopgraph.connect(settings)            # an open neo4j.Driver; pass it to everything
     shopgraph.init_schema(driver)                   # constraints, indexes, vocabulary
     shopgraph.ingest_catalog(driver, "styles.csv")  # a retailer's catalog into the graph
+    shopgraph.analyse_photo("photo.jpg")            # garments, their category and colour, vectors
     shopgraph.recommend(driver, customer_id, k=5)   # products with the reasons behind them
     shopgraph.run_query(driver, "top_brands", {"category": "footwear"})
 
@@ -40,6 +41,8 @@ _API: dict[str, str] = {
     "ingest_purchases": "shopgraph.graphstore.ingest.loader",
     "compute_preferences": "shopgraph.graphstore.ingest.reasoning",
     "ingest_images": "shopgraph.vision.ingest",
+    "analyse_photo": "shopgraph.vision.analyse",
+    "list_customers": "shopgraph.graphstore.core.customers",
     "recommend": "shopgraph.relational.recommend",
     "cold_start": "shopgraph.relational.recommend",
     "similar": "shopgraph.relational.recommend",
@@ -50,6 +53,8 @@ _API: dict[str, str] = {
 }
 
 __all__ = [
+    "analyse_photo",
+    "list_customers",
     "Settings",
     "ShopgraphError",
     "ask",
@@ -75,6 +80,7 @@ if TYPE_CHECKING:
     from shopgraph.assistant.answer import ask
     from shopgraph.graphstore.core.config import Settings, load_settings
     from shopgraph.graphstore.core.connection import connect
+    from shopgraph.graphstore.core.customers import list_customers
     from shopgraph.graphstore.core.errors import ShopgraphError
     from shopgraph.graphstore.core.runner import run_query
     from shopgraph.graphstore.core.schema import init_schema
@@ -83,6 +89,7 @@ if TYPE_CHECKING:
     from shopgraph.graphstore.ingest.reasoning import compute_preferences
     from shopgraph.relational.pipeline import evaluate_models, train_models
     from shopgraph.relational.recommend import cold_start, explain, recommend, similar
+    from shopgraph.vision.analyse import analyse_photo
     from shopgraph.vision.ingest import ingest_images
 
 

@@ -11,7 +11,15 @@ from pathlib import Path
 import click
 
 from shopgraph.cli.common import driver, settings
-from shopgraph.cli.render import console, json_option, print_json, print_pairs, print_table, spinner
+from shopgraph.cli.render import (
+    console,
+    json_option,
+    library_chatter_to_stderr,
+    print_json,
+    print_pairs,
+    print_table,
+    spinner,
+)
 from shopgraph.graphstore.core.defaults import VISION
 
 
@@ -53,7 +61,7 @@ def ask(question: str, image_path: Path | None, customer: str | None, model_path
     from shopgraph.assistant.answer import ask as answer_question
 
     config = settings()
-    with driver(config) as handle, spinner("thinking"):
+    with library_chatter_to_stderr(), driver(config) as handle, spinner("thinking"):
         answer = answer_question(
             handle, question, image_path, customer, model_path=model_path, database=config.database
         )

@@ -10,7 +10,15 @@ from pathlib import Path
 import click
 
 from shopgraph.cli.common import driver, settings
-from shopgraph.cli.render import console, info, json_option, print_json, print_table, progress_bar
+from shopgraph.cli.render import (
+    console,
+    info,
+    json_option,
+    library_chatter_to_stderr,
+    print_json,
+    print_table,
+    progress_bar,
+)
 from shopgraph.cli.train_cmd import model_options, recommender_settings
 from shopgraph.graphstore.core.defaults import EVALUATION, FUSIONS, RECOMMENDER
 
@@ -86,7 +94,7 @@ def evaluate(
 
     config = settings()
     folder = out_dir or config.home / "models" / "evaluation"
-    with driver(config) as handle, progress_bar("evaluating", None) as update:
+    with library_chatter_to_stderr(), driver(config) as handle, progress_bar("evaluating", None) as update:
         result = evaluate_models(
             handle,
             folder,

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from shopgraph.cli.common import driver, model_option, settings
-from shopgraph.cli.render import info, json_option, print_json, print_pairs, print_table, progress_bar
+from shopgraph.cli.render import (
+    info,
+    json_option,
+    library_chatter_to_stderr,
+    print_json,
+    print_pairs,
+    print_table,
+    progress_bar,
+)
 from shopgraph.graphstore.core.defaults import VISION
 from shopgraph.graphstore.ingest import loader as lib
 
@@ -248,7 +256,11 @@ def images(
     config = settings()
     product_map = load_product_map(map_csv) if map_csv else None
     files, problems = expand_paths(paths)
-    with driver(config) as handle, progress_bar("images", len(files) + len(problems)) as update:
+    with (
+        library_chatter_to_stderr(),
+        driver(config) as handle,
+        progress_bar("images", len(files) + len(problems)) as update,
+    ):
         report = ingest_images(
             handle,
             paths,

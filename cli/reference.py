@@ -27,8 +27,7 @@ def reference_markdown() -> str:
     """Every command's ``--help`` text, in command order, as one Markdown page."""
     parts = [
         "# CLI reference\n",
-        "Generated from `--help` by `python -m shopgraph.cli.reference > docs/cli.md`; "
-        "a test keeps it current.\n",
+        "Generated from `--help` by `python -m shopgraph.cli.reference > docs/cli.md`; a test keeps it current.\n",
     ]
     for path, command in _walk(cli, ["shopgraph"]):
         name = " ".join(path)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -89,3 +91,15 @@ def spinner(description: str) -> Iterator[Callable[[str], None]]:
     """A status line on stderr; yields a callback that replaces its text."""
     with err_console.status(description) as status:
         yield lambda text: status.update(text)
+
+
+@contextmanager
+def library_chatter_to_stderr() -> Iterator[None]:
+    """Within the block, what libraries print on stdout goes to stderr instead.
+
+    Around the calls into the plugins: Ultralytics prints its settings banner on stdout the first
+    time it runs in a fresh home, and its logger keeps the stream it found then, so stdout holds
+    only the command's own output and ``--json`` stays pure JSON.
+    """
+    with contextlib.redirect_stdout(sys.stderr):
+        yield

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from shopgraph.cli.common import driver, model_option, settings
-from shopgraph.cli.render import console, info, json_option, print_json, print_table
+from shopgraph.cli.render import console, info, json_option, library_chatter_to_stderr, print_json, print_table
 from shopgraph.graphstore.core.config import Settings
 from shopgraph.graphstore.core.defaults import RECOMMEND, SIMILAR_BY
 
@@ -95,7 +95,7 @@ def similar(
 def _visual_search(config: Settings, image_path: Path, k: int, model_path: Path | None, as_json: bool) -> None:
     from shopgraph.vision.search import similar_products
 
-    with driver(config) as handle:
+    with library_chatter_to_stderr(), driver(config) as handle:
         results = similar_products(handle, image_path, k=k, model_path=model_path, database=config.database)
     if as_json:
         print_json(results)

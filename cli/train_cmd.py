@@ -13,7 +13,16 @@ from typing import Any
 import click
 
 from shopgraph.cli.common import driver, settings
-from shopgraph.cli.render import console, info, json_option, print_json, print_pairs, print_table, spinner
+from shopgraph.cli.render import (
+    console,
+    info,
+    json_option,
+    library_chatter_to_stderr,
+    print_json,
+    print_pairs,
+    print_table,
+    spinner,
+)
 from shopgraph.graphstore.core.defaults import FUSIONS, RECOMMENDER
 
 
@@ -100,7 +109,7 @@ def train(
 
     config = settings()
     folder = models_dir or config.home / "models"
-    with driver(config) as handle, spinner("training") as status:
+    with library_chatter_to_stderr(), driver(config) as handle, spinner("training") as status:
         report = train_models(
             handle,
             folder,

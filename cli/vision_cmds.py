@@ -16,7 +16,15 @@ from typing import Any
 import click
 
 from shopgraph.cli.common import settings
-from shopgraph.cli.render import info, json_option, print_json, print_pairs, print_table, spinner
+from shopgraph.cli.render import (
+    info,
+    json_option,
+    library_chatter_to_stderr,
+    print_json,
+    print_pairs,
+    print_table,
+    spinner,
+)
 from shopgraph.graphstore.core.defaults import VISION
 
 
@@ -106,7 +114,7 @@ def build_dataset(
     from shopgraph.vision import dataset as dataset_lib
 
     out_dir = out_dir or _home() / "dataset"
-    with spinner("building the data set") as update:
+    with library_chatter_to_stderr(), spinner("building the data set") as update:
         report = dataset_lib.build_dataset(
             out_dir,
             datasets_dir,
@@ -300,7 +308,7 @@ def evaluate(
     from shopgraph.vision import evaluate as evaluate_lib
 
     dataset_dir = dataset_dir or _home() / "dataset"
-    with spinner("evaluating") as update:
+    with library_chatter_to_stderr(), spinner("evaluating") as update:
         report = evaluate_lib.evaluate(
             weights,
             dataset_dir,

@@ -11,22 +11,19 @@
   which products have no price at all, and that H&M's purchase prices are scaled in the data.
 * ``complete_the_look`` ("what goes with this skirt?"): groups of the taxonomy that customers who
   bought from the item's group also bought (``ask_look_groups``, association rules), limited to
-  groups that cover another part of the body than the item (``assistant/data/outfit_slots.csv``),
+  groups that cover another part of the body than the item (``graphstore/data/vocab/outfit_slots.csv``),
   one group per part, and their best products (``ask_look_products``); without co-purchases, the
   most bought groups that complete the outfit, at a low confidence.
 """
 
 from __future__ import annotations
 
-import csv
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from shopgraph.assistant.context import Answer, Asking, MatchedProduct, understood_text
 from shopgraph.assistant.facts import MIN_FACT, missing_subject, product_ref
 from shopgraph.graphstore.core.text import tokens
-from shopgraph.graphstore.core.vocab import load_vocabulary
+from shopgraph.graphstore.core.vocab import gender_scopes, load_vocabulary, outfit_slots
 
 SHOWN = 5
 """Products listed in an answer's text."""
@@ -41,15 +38,9 @@ OUTFIT_ONLY_CONFIDENCE = 0.3
 USUAL_GENDER = 0.75
 """Share of an item's group that one gender must have for suggestions to be kept to that gender
 (skirts: 94 % women's in the sample; tops: 69 %, so tops get suggestions for everyone)."""
-# A shopper asking for men's items also wants unisex ones; kids' departments cover boys and girls.
-GENDER_SCOPE = {
-    "men": ["men", "unisex"],
-    "women": ["women", "unisex"],
-    "boys": ["boys", "kids", "unisex"],
-    "girls": ["girls", "kids", "unisex"],
-    "kids": ["kids", "boys", "girls"],
-    "unisex": ["unisex"],
-}
+# A shopper asking for men's items also wants unisex ones; kids' departments cover boys and girls
+# (graphstore/data/vocab/gender_scopes.csv).
+GENDER_SCOPE = {gender: list(scope) for gender, scope in gender_scopes().items()}
 PRICE_NOTE = (
     "H&M prices come from its purchase lines, which the published data scales to small numbers (about 0.01-0.25); "
     "they are not in any currency"
@@ -281,14 +272,6 @@ def colour_matches(wanted: str, actual: str) -> bool:
     return actual == wanted or (
         wanted in colours and colours[wanted].family == wanted and term is not None and term.family == wanted
     )
-
-
-@cache
-def outfit_slots() -> dict[str, frozenset[str]]:
-    """``{taxonomy group: parts of the body it covers}`` from ``assistant/data/outfit_slots.csv``; groups not
-    listed (underwear, swimwear, beauty, ...) are not part of a look."""
-    text = resources.files("shopgraph.assistant").joinpath("data", "outfit_slots.csv").read_text(encoding="utf-8")
-    return {row["group"]: frozenset(row["covers"].split("|")) for row in csv.DictReader(text.splitlines())}
 
 
 def _has_search_terms(ctx: Asking) -> bool:

@@ -4,7 +4,7 @@
 
 Name extraction is scored on the full Myntra styles.csv (3,500 rows) and on the
 shipped 300-row sample; material extraction on the hand-checked H&M gold set in
-tests/data/hm_material_gold.csv. See graphstore/evaluation.py for the definitions.
+tests/data/hm_material_gold.csv. See graphstore/ingest/evaluation.py for the definitions.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def render(datasets: Path) -> str:
         "# Extraction quality",
         "",
         f"Measured {date.today().isoformat()} with `python -m bench.extraction_quality` "
-        "(definitions in `graphstore/evaluation.py`).",
+        "(definitions in `graphstore/ingest/evaluation.py`).",
         "",
         "## Colour, category and gender from the Myntra product name alone",
         "",

@@ -55,12 +55,13 @@ import neo4j
 import psutil
 from neo4j import Driver, ManagedTransaction
 
+from shopgraph.cypher.internal import bench as bq
 from shopgraph.cypher.internal import graphstore as q
 from shopgraph.graphstore.core.config import Settings, load_settings
 from shopgraph.graphstore.core.connection import connect
+from shopgraph.graphstore.core.runner import Batch, WriteSummary, read, write
 from shopgraph.graphstore.core.schema import init_schema
 from shopgraph.graphstore.core.vocab import load_vocabulary
-from shopgraph.graphstore.core.writer import Batch, WriteSummary
 from shopgraph.graphstore.ingest.loader import (
     IngestReport,
     Kind,
@@ -83,22 +84,6 @@ INGESTERS: dict[Kind, Callable[..., IngestReport]] = {
     "customers": ingest_customers,
     "purchases": ingest_purchases,
 }
-WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-# Undo a purchases load: the purchases, and the products and customers only purchases created.
-RESET_PURCHASES = (
-    "MATCH ()-[r:PURCHASED]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS",
-    "MATCH (p:Product) WHERE p.inCatalog = false CALL (p) { DETACH DELETE p } IN TRANSACTIONS OF 10000 ROWS",
-    "MATCH (c:Customer) WHERE c.inCustomerFile = false CALL (c) { DETACH DELETE c } IN TRANSACTIONS OF 10000 ROWS",
-)
-GRAPH_COUNTS = """
-CALL () { MATCH (n) RETURN count(n) AS nodes }
-CALL () { MATCH ()-[r]->() RETURN count(r) AS relationships }
-CALL () { MATCH (p:Product) RETURN count(p) AS products }
-CALL () { MATCH (p:Product) WHERE p.inCatalog = false RETURN count(p) AS productsNotInCatalog }
-CALL () { MATCH (c:Customer) RETURN count(c) AS customers }
-CALL () { MATCH ()-[r:PURCHASED]->() RETURN count(r) AS purchases }
-RETURN nodes, relationships, products, productsNotInCatalog, customers, purchases
-"""
 # Plan operators that read every node or relationship of a label/type instead of an index.
 SCAN_OPERATORS = ("AllNodesScan", "NodeByLabelScan", "AllRelationshipsScan", "RelationshipTypeScan")
 
@@ -342,9 +327,8 @@ def benchmark_server(home: Path, bolt_port: int | None, http_port: int | None) -
 
 def run_auto_commit(driver: Driver, *statements: str) -> None:
     """Run statements as auto-commit transactions (``CALL { } IN TRANSACTIONS`` needs that)."""
-    with driver.session() as session:
-        for statement in statements:
-            session.run(statement).consume()
+    for statement in statements:
+        write(driver, statement, auto_commit=True)
 
 
 # --- one batch PROFILEd and rolled back -------------------------------------------------
@@ -358,7 +342,7 @@ class _ProfilingTx:
         self.plans: list[tuple[str, dict[str, Any]]] = []
 
     def run(self, query: str, parameters: dict[str, Any] | None = None, **params: Any) -> _ProfiledResult:
-        return _ProfiledResult(self._tx.run("PROFILE " + query, parameters, **params), query, self.plans)
+        return _ProfiledResult(self._tx.run(bq.profiled(query), parameters, **params), query, self.plans)
 
 
 class _ProfiledResult:
@@ -366,6 +350,9 @@ class _ProfiledResult:
         self._result = result
         self._query = query
         self._plans = plans
+
+    def __iter__(self) -> Iterator[neo4j.Record]:
+        return iter(self._result)
 
     def consume(self) -> neo4j.ResultSummary:
         summary = self._result.consume()
@@ -380,7 +367,7 @@ def _operators(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _query_name(query: str) -> str:
-    """A short name for a loader query: the constant of ``graphstore.queries`` that holds it."""
+    """A short name for a loader query: the constant of ``cypher.internal.graphstore`` that holds it."""
     for name, value in vars(q).items():
         if value == query and name.isupper():
             return name
@@ -504,7 +491,7 @@ def cut_slices(files: ScaledFiles, folder: Path, args: argparse.Namespace) -> Sl
 
 def server_info(driver: Driver, settings: Settings) -> dict[str, Any]:
     """Neo4j version and the memory settings the benchmark server runs with."""
-    records, _, _ = driver.execute_query("CALL dbms.components() YIELD name, versions RETURN name, versions")
+    records = read(driver, bq.COMPONENTS)
     conf = (settings.neo4j_home / "conf" / "neo4j.conf").read_text(encoding="utf-8")
     memory = dict(line.split("=", 1) for line in conf.splitlines() if line.startswith("server.memory."))
     return {"components": {r["name"]: r["versions"][0] for r in records}, "memory": memory}
@@ -554,7 +541,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         for size, path in slices.product_sweep.items():
             sweep.append(run_load(spec(f"H&M products, batch {size}", "catalog", path, size), monitor))
         product_profile = profile_products(driver, slices.profile_products, args.batch_size)
-        run_auto_commit(driver, WIPE)
+        run_auto_commit(driver, bq.WIPE)
         init_schema(driver)
 
         loads["hm"] = run_load(spec("H&M products (articles.csv)", "catalog", files.articles, args.batch_size), monitor)
@@ -568,11 +555,10 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         for size, path in slices.purchase_sweep.items():
             sweep.append(run_load(spec(f"purchases, batch {size}", "purchases", path, size), monitor))
         purchase_profile = profile_purchases(driver, slices.profile_purchases, args.batch_size)
-        run_auto_commit(driver, *RESET_PURCHASES)
+        run_auto_commit(driver, *bq.RESET_PURCHASES)
         loads["purchases"] = run_load(spec("purchases (transactions.csv)", "purchases", files.transactions,
                                            args.batch_size), monitor)
-        records, _, _ = driver.execute_query(GRAPH_COUNTS)
-        result["graph"] = dict(records[0])
+        result["graph"] = read(driver, bq.GRAPH_COUNTS)[0]
     result.update({
         "command": "python -m bench.ingest_scale " + " ".join(sys.argv[1:]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -33,7 +33,7 @@ home under ``--out``, free ports, stopped at the end, also on error):
    modes one right after the other (which goes first alternating), so that both see the same
    machine load; the ratios are taken over those inputs. A mode stops taking inputs once its
    measured runs add up to ``--budget`` seconds (the table says how many ran). Time: driver-side
-   wall time of ``graphstore.querylib.run_query`` (session, transaction, every row read and converted).
+   wall time of ``graphstore.core.runner.run_query`` (session, transaction, every row read and converted).
 7. **Recall.** For ``--recall-queries`` customers and products: the vector index's ``k`` nearest
    (``db.index.vector.queryNodes``) against the exact ``k`` nearest by cosine over the same
    vectors (numpy, every vector), for ``k`` = 10 and the queries' ``candidates`` (100).
@@ -61,16 +61,15 @@ from neo4j import READ_ACCESS, Driver
 from numpy.typing import NDArray
 
 from shopgraph import cypher
+from shopgraph.cypher.internal import bench as bq
 from shopgraph.cypher.internal import relational as rq
-from shopgraph.graphstore.core.runner import run_query
+from shopgraph.graphstore.core.runner import read, run_query, write_batches
 from shopgraph.graphstore.core.schema import init_schema
 from shopgraph.graphstore.ingest.loader import Kind, ingest_catalog, ingest_customers, ingest_purchases
 from shopgraph.graphstore.ingest.reasoning import compute_preferences
-from shopgraph.relational.writeback import run_batches, write_embeddings
+from shopgraph.relational.writeback import write_embeddings
 
 from .ingest_scale import (
-    GRAPH_COUNTS,
-    WIPE,
     BenchServer,
     LoadResult,
     LoadSpec,
@@ -82,31 +81,6 @@ from .ingest_scale import (
 )
 from .scale_data import REAL_DATASETS, RealFiles, customer_copy_id, data_rows, scale
 
-REAL_PRODUCT_VECTORS = """
-MATCH (p:Product) WHERE p.recEmbedding IS NOT NULL OR p.textEmbedding IS NOT NULL
-RETURN p.id AS id, p.recEmbedding AS rec, p.textEmbedding AS text, p.textEmbeddingOf AS textOf,
-       p.recModelVersion AS version, p.recTrainedAt AS trainedAt
-ORDER BY id
-"""
-REAL_CUSTOMER_VECTORS = """
-MATCH (c:Customer) WHERE c.recEmbedding IS NOT NULL RETURN c.id AS id, c.recEmbedding AS rec ORDER BY id
-"""
-SCALED_PRODUCTS = "MATCH (p:Product) RETURN p.id AS id ORDER BY id"
-SCALED_CUSTOMERS = "MATCH (c:Customer) WHERE EXISTS { (c)-[:PURCHASED]->() } RETURN c.id AS id ORDER BY id"
-VECTOR_COUNTS = """
-CALL () { MATCH (p:Product) WHERE p.recEmbedding IS NOT NULL RETURN count(p) AS productRecVectors }
-CALL () { MATCH (p:Product) WHERE p.textEmbedding IS NOT NULL RETURN count(p) AS productTextVectors }
-CALL () { MATCH (c:Customer) WHERE c.recEmbedding IS NOT NULL RETURN count(c) AS customerRecVectors }
-CALL () { MATCH (c:Customer) WHERE EXISTS { (c)-[:PURCHASED]->() } RETURN count(c) AS customersWithPurchases }
-CALL () { MATCH ()-[r:PREFERS]->() RETURN count(r) AS prefers }
-RETURN productRecVectors, productTextVectors, customerRecVectors, customersWithPurchases, prefers
-"""
-# The nearest $k by a vector index, for the recall check (the node's own vector as the query).
-INDEX_NEAREST = {
-    label: f"MATCH (n:{label} {{id: $id}}) "
-    "CALL db.index.vector.queryNodes($index, $k, n[$prop]) YIELD node RETURN node.id AS id"
-    for label in ("Customer", "Product")
-}
 MYNTRA_COPY_STEP = 1_000_000  # bench.scale_data: copy k of style n is n + (k + 1) * 1_000_000
 MISSING_PREFIX = 9000  # bench.scale_data: copies of articles missing from the catalog start at 9000
 
@@ -181,8 +155,8 @@ def train_real(bench: BenchServer, real: RealFiles, models: Path, epochs: int, s
 
 def read_real_vectors(driver: Driver) -> RealVectors:
     """The vectors ``train_models`` wrote onto the real graph."""
-    products, _, _ = driver.execute_query(REAL_PRODUCT_VECTORS, routing_="r")
-    customers, _, _ = driver.execute_query(REAL_CUSTOMER_VECTORS, routing_="r")
+    products = read(driver, bq.REAL_PRODUCT_VECTORS)
+    customers = read(driver, bq.REAL_CUSTOMER_VECTORS)
     rec = [r for r in products if r["rec"] is not None]
     text = [r for r in products if r["text"] is not None]
     return RealVectors(
@@ -271,11 +245,11 @@ def copy_vectors(
     rec_at = {pid: i for i, pid in enumerate(real.product_ids.tolist())}
     text_at = {pid: i for i, pid in enumerate(real.text_ids.tolist())}
     customer_at = {cid: i for i, cid in enumerate(real.customer_ids.tolist())}
-    records, _, _ = driver.execute_query(SCALED_PRODUCTS, routing_="r")
+    records = read(driver, bq.SCALED_PRODUCTS)
     scaled = [(r["id"], product_original(r["id"])) for r in records]
     rec_pairs = [(pid, rec_at[orig]) for pid, orig in scaled if orig in rec_at]
     text_pairs = [(pid, text_at[orig]) for pid, orig in scaled if orig in text_at]
-    records, _, _ = driver.execute_query(SCALED_CUSTOMERS, routing_="r")
+    records = read(driver, bq.SCALED_CUSTOMERS)
     customer_pairs = [
         (r["id"], customer_at[customer_original[r["id"]]])
         for r in records
@@ -311,7 +285,7 @@ def copy_vectors(
         for pid, vector, digest in zip(copied.text_ids, copied.text, text_of, strict=True)
     )
     started = time.perf_counter()
-    run_batches(driver, rq.WRITE_TEXT_EMBEDDINGS, rows, 500, "Product.textEmbedding")
+    write_batches(driver, rq.WRITE_TEXT_EMBEDDINGS, rows, batch_size=500, what="Product.textEmbedding")
     seconds["Product.textEmbedding"] = round(time.perf_counter() - started, 1)
     return copied, seconds
 
@@ -480,7 +454,7 @@ def profile(driver: Driver, name: str, params: dict[str, Any]) -> dict[str, Any]
     query = cypher.load(name)
     bound = query.bind(params)
     with driver.session(default_access_mode=READ_ACCESS) as session:
-        plan = session.run("PROFILE " + query.statements[0], bound).consume().profile
+        plan = session.run(bq.profiled(query.statements[0]), bound).consume().profile
     operators = list(_operators(plan))
     # The runtime reports no rows for a procedure call: count the rows that go into it instead.
     watched = [
@@ -536,8 +510,8 @@ def recall(
     for column, node_id in enumerate(ids):
         for k in ks:
             started = time.perf_counter()
-            records, _, _ = driver.execute_query(
-                INDEX_NEAREST[label], id=node_id, index=target.index, prop=target.prop, k=k, routing_="r"
+            records = read(
+                driver, bq.INDEX_NEAREST[label], {"id": node_id, "index": target.index, "prop": target.prop, "k": k}
             )
             calls[k].append(time.perf_counter() - started)
             best = np.argpartition(-exact[:, column], k)[:k]
@@ -568,7 +542,7 @@ def _real_vectors(bench: BenchServer, args: argparse.Namespace, real: RealFiles)
     vectors = read_real_vectors(bench.driver)
     vectors.save(cache)
     meta_path.write_text(json.dumps(training, indent=2) + "\n", encoding="utf-8")
-    run_auto_commit(bench.driver, WIPE)
+    run_auto_commit(bench.driver, bq.WIPE)
     init_schema(bench.driver)
     return vectors, training
 
@@ -624,11 +598,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         copied, result["vector_write_seconds"] = copy_vectors(driver, vectors, originals, args.noise, args.seed)
         result["without_original"] = copied.without_original
         step = time.perf_counter()
-        run_auto_commit(driver, "CALL db.awaitIndexes(7200)")
+        run_auto_commit(driver, bq.AWAIT_INDEXES)
         result["await_indexes_seconds"] = round(time.perf_counter() - step, 1)
-        records, _, _ = driver.execute_query(GRAPH_COUNTS)
-        counts, _, _ = driver.execute_query(VECTOR_COUNTS)
-        result["graph"] = {**dict(records[0]), **dict(counts[0])}
+        result["graph"] = {**read(driver, bq.GRAPH_COUNTS)[0], **read(driver, bq.VECTOR_COUNTS)[0]}
         print(f"graph: {result['graph']}", file=sys.stderr, flush=True)
 
         rng = np.random.default_rng(args.seed)

@@ -59,17 +59,17 @@ import psutil
 from neo4j import Driver
 from numpy.typing import NDArray
 
+from shopgraph.cypher.internal import bench as bq
 from shopgraph.cypher.internal import relational as rq
 from shopgraph.graphstore.core.config import Settings, load_settings
 from shopgraph.graphstore.core.connection import connect
+from shopgraph.graphstore.core.runner import read, write_batches
 from shopgraph.graphstore.ingest.loader import Kind
 from shopgraph.relational.data import FACT_RELATIONS
 from shopgraph.relational.features import product_text, text_hash
 from shopgraph.relational.memory import peak_rss_mib
-from shopgraph.relational.writeback import run_batches
 
 from .ingest_scale import (
-    GRAPH_COUNTS,
     BenchServer,
     LoadSpec,
     benchmark_server,
@@ -79,28 +79,11 @@ from .ingest_scale import (
     run_load,
     server_info,
 )
-from .query_latency import SCALED_PRODUCTS, copy_originals
+from .query_latency import copy_originals
 from .scale_data import REAL_DATASETS, RealFiles, data_rows, scale
 
 FULL_CUTOFFS = 8  # evaluate_models' default, what `shopgraph evaluate` runs
 
-DEV_TEXT_VECTORS = """
-MATCH (p:Product)
-WHERE p.textEmbedding IS NOT NULL AND p.textEmbeddingOf IS NOT NULL
-WITH p.textEmbeddingOf AS hash, collect(p.textEmbedding)[0] AS vector
-RETURN hash, vector
-ORDER BY hash
-"""
-# What read_snapshot reads of a photo: an Image with an embedding that DEPICTS the product. The
-# database is fresh, so CREATE; the id (Image's key) names the product copy and the photo's place.
-COPY_PHOTOS = """
-UNWIND $rows AS row
-MATCH (p:Product {id: row.product})
-CREATE (i:Image {id: row.id, embedding: row.embedding})-[:DEPICTS]->(p)
-RETURN count(i) AS n
-"""
-FACT_COUNT = "MATCH (:Product)-[r]->() WHERE type(r) IN $types RETURN count(r) AS facts"
-AWAIT_INDEXES = "CALL db.awaitIndexes(7200)"
 TEXT_BATCH = 1000
 PHOTO_BATCH = 250  # 1,280 floats a row
 
@@ -129,8 +112,8 @@ class DevVectors:
 
 def read_dev_vectors(driver: Driver) -> DevVectors:
     """Every stored text vector (one per text hash) and every photo vector of a product, from ``driver``'s graph."""
-    texts, _, _ = driver.execute_query(DEV_TEXT_VECTORS, routing_="r")
-    photos, _, _ = driver.execute_query(rq.SNAPSHOT_IMAGES, routing_="r")
+    texts = read(driver, bq.DEV_TEXT_VECTORS)
+    photos = read(driver, rq.SNAPSHOT_IMAGES)
     return DevVectors(
         text_hashes=np.array([r["hash"] for r in texts]),
         text=np.array([r["vector"] for r in texts], dtype=np.float32),
@@ -169,7 +152,7 @@ def copy_texts(driver: Driver, dev: DevVectors) -> dict[str, int]:
         ``train_models`` to embed, which its ``texts_embedded`` then counts).
     """
     at = {digest: i for i, digest in enumerate(dev.text_hashes.tolist())}
-    records, _, _ = driver.execute_query(rq.TEXT_EMBEDDING_CANDIDATES, routing_="r")
+    records = read(driver, rq.TEXT_EMBEDDING_CANDIDATES)
     found: list[tuple[str, str]] = []
     missing = 0
     for r in records:
@@ -187,7 +170,9 @@ def copy_texts(driver: Driver, dev: DevVectors) -> dict[str, int]:
         for pid, digest in found:
             yield {"id": pid, "vector": dev.text[at[digest]].tolist(), "textHash": digest}
 
-    written = run_batches(driver, rq.WRITE_TEXT_EMBEDDINGS, rows(), TEXT_BATCH, "copied text vectors")
+    written = write_batches(
+        driver, rq.WRITE_TEXT_EMBEDDINGS, rows(), batch_size=TEXT_BATCH, what="copied text vectors"
+    ).returned
     return {"written": written, "not_in_cache": missing}
 
 
@@ -196,14 +181,14 @@ def copy_photos(driver: Driver, dev: DevVectors, original: Callable[[str], str])
     photos: dict[str, list[int]] = {}
     for row, pid in enumerate(dev.photo_products.tolist()):
         photos.setdefault(pid, []).append(row)
-    records, _, _ = driver.execute_query(SCALED_PRODUCTS, routing_="r")
+    records = read(driver, bq.SCALED_PRODUCTS)
 
     def rows() -> Iterator[dict[str, Any]]:
         for r in records:
             for n, row in enumerate(photos.get(original(r["id"]), [])):
                 yield {"id": f"bench-photo:{r['id']}:{n}", "product": r["id"], "embedding": dev.photos[row].tolist()}
 
-    return run_batches(driver, COPY_PHOTOS, rows(), PHOTO_BATCH, "copied photos")
+    return write_batches(driver, bq.COPY_PHOTOS, rows(), batch_size=PHOTO_BATCH, what="copied photos").returned
 
 
 # --- one measured step, in a subprocess ---------------------------------------------------
@@ -408,11 +393,10 @@ def run_scale(factor: float, args: argparse.Namespace, real: RealFiles, dev: Dev
         result["photos"] = copy_photos(driver, dev, original)
         result["photo_seconds"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
-        run_auto_commit(driver, AWAIT_INDEXES)
+        run_auto_commit(driver, bq.AWAIT_INDEXES)
         result["await_indexes_seconds"] = round(time.perf_counter() - started, 1)
-        records, _, _ = driver.execute_query(GRAPH_COUNTS)
-        facts, _, _ = driver.execute_query(FACT_COUNT, types=list(FACT_RELATIONS))
-        result["graph"] = {**dict(records[0]), "facts": facts[0]["facts"]}
+        facts = read(driver, bq.FACT_COUNT, {"types": list(FACT_RELATIONS)})
+        result["graph"] = {**read(driver, bq.GRAPH_COUNTS)[0], "facts": facts[0]["facts"]}
         print(f"graph: {result['graph']}, {result['photos']:,} photos", file=sys.stderr, flush=True)
         for step in ("train", "evaluate"):
             spec = StepSpec(step, bench.settings, folder, args.seed, args.eval_cutoffs, args.quick)

@@ -55,8 +55,10 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from shopgraph.cypher.internal import bench as bq
 from shopgraph.graphstore.core.config import Settings
 from shopgraph.graphstore.core.connection import connect
+from shopgraph.graphstore.core.runner import read
 from shopgraph.graphstore.ingest.loader import ingest_catalog
 from shopgraph.relational.memory import peak_rss_mib
 
@@ -77,16 +79,6 @@ DEFAULT_WEIGHTS = ROOT / "vision" / "models" / "shopgraph-seg.pt"
 CONF, IOU = 0.25, 0.7  # Detector's defaults, which ingest_images uses
 SOURCES = ("myntra", "hm")
 STAGES = ("load", "detect", "colour", "embed", "write", "link", "setup")
-CLEAR_IMAGES = "MATCH (n) WHERE n:Image OR n:Detection CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS"
-GRAPH_CHECKS = """
-CALL () { MATCH (i:Image) RETURN count(i) AS images }
-CALL () { MATCH (d:Detection) RETURN count(d) AS detections }
-CALL () { MATCH (:Image)-[r:DEPICTS]->(:Product) RETURN count(r) AS depicts }
-CALL () { MATCH (i:Image) WHERE i.detectionCount IS NOT NULL RETURN count(i) AS withDetectionCount }
-CALL () { MATCH (i:Image) WHERE i.detections IS NOT NULL RETURN count(i) AS withDetections }
-CALL () { MATCH (d:Detection) WHERE d.embedding IS NOT NULL RETURN count(d) AS detectionEmbeddings }
-RETURN images, detections, depicts, withDetectionCount, withDetections, detectionEmbeddings
-"""
 Kind = Literal["bare", "bare-retina", "pipeline", "pipeline-tuned"]
 KIND_NAMES: dict[str, str] = {
     "bare": "bare predict",
@@ -260,9 +252,9 @@ def _pipeline(spec: PhaseSpec, meter: _Meter) -> PhaseOutput:
         _tune(spec.tuned_embed_batch)
     driver = connect(spec.settings)
     try:
-        run_auto_commit(driver, CLEAR_IMAGES)
+        run_auto_commit(driver, bq.CLEAR_IMAGES)
         ingest_images(driver, spec.warmup, model_path=spec.weights, batch_size=spec.batch_size)
-        run_auto_commit(driver, CLEAR_IMAGES)
+        run_auto_commit(driver, bq.CLEAR_IMAGES)
         ready = _rss_mib()
         reset = _reset_peak_rss()
         meter.restart()
@@ -348,8 +340,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 spec = PhaseSpec(cast(Kind, kind), tuple(map(str, photos)), tuple(map(str, warmup)), photos_file,
                                  warmup_file, weights, batch_size, settings, server_pid, args.tuned_embed_batch)
                 phases.append(run_phase(spec, monitor))
-        records, _, _ = driver.execute_query(GRAPH_CHECKS)
-        result["graph"] = dict(records[0])
+        result["graph"] = read(driver, bq.VISION_GRAPH_CHECKS)[0]
     result.update({
         "command": "python -m bench.vision_pipeline " + " ".join(sys.argv[1:]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -19,18 +19,13 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from shopgraph.graphstore.core.graph_model import LEARNED_FACT_TYPES
+
 EPOCH = date(1970, 1, 1)
 
-# The product-attribute relationships the model learns from, and the label each points at.
-FACT_RELATIONS: dict[str, str] = {
-    "HAS_BRAND": "Brand",
-    "IN_CATEGORY": "Category",
-    "HAS_COLOUR": "Colour",
-    "MADE_OF": "Material",
-    "HAS_STYLE": "Style",
-    "HAS_PATTERN": "Pattern",
-    "FOR_GENDER": "Gender",
-}
+# The product-attribute relationships the model learns from, and the label each points at: the
+# graph model's learned fact types (every fact type but IN_DEPARTMENT and LISTED_AS).
+FACT_RELATIONS = LEARNED_FACT_TYPES
 
 
 def to_day(d: date) -> int:
@@ -88,8 +83,8 @@ class Snapshot:
     purchases: Purchases
     facts: dict[str, Facts]  # relation -> edges
     in_catalog: NDArray[np.bool_]  # per product
-    text: NDArray[np.float32] | None = None  # (products, 384) unit rows; zero row = no text
-    image: NDArray[np.float32] | None = None  # (products, 1280) unit rows; zero row = no photo
+    text: NDArray[np.float32] | None = None  # (products, TEXT_EMBEDDING_DIM) unit rows; zero row = no text
+    image: NDArray[np.float32] | None = None  # (products, IMAGE_EMBEDDING_DIM) unit rows; zero row = no photo
     cutoff: int | None = None  # set by until(): no purchase on or after this day is present
     extra: dict[str, object] = field(default_factory=dict)
 

@@ -25,11 +25,12 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from neo4j import READ_ACCESS, Driver, ManagedTransaction
+from neo4j import Driver, ManagedTransaction
 from numpy.typing import NDArray
 
 from shopgraph.cypher.internal import relational as q
 from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.runner import read_transaction
 from shopgraph.graphstore.core.textembed import DIMENSIONS, embed_texts
 from shopgraph.relational.data import FACT_RELATIONS, Facts, Purchases, Snapshot, to_day
 from shopgraph.relational.features import product_text, text_hash
@@ -58,7 +59,7 @@ def read_snapshot(
         purchase_source: which purchases to read: ``None`` all; otherwise those whose
             ``PURCHASED.source`` equals it or starts with it followed by ``:`` (sources are
             ``<source>:<file>``, so ``"hm"`` reads every H&M file, ``"hm:transactions.csv"`` one).
-        with_text: fill ``Snapshot.text`` (``(products, 384)``, zero rows for products without text).
+        with_text: fill ``Snapshot.text`` (``(products, DIMENSIONS)``, zero rows for products without text).
         with_images: fill ``Snapshot.image`` (``(products, dims)``, zero rows for products without
             a photo); ``None`` when no product has one.
         progress: see ``Progress``.
@@ -69,11 +70,14 @@ def read_snapshot(
 
     Raises:
         InputError: no purchase matches the source filter, or stored vectors of unequal length.
+        QueryError: the graph cannot be read.
     """
     report = progress or (lambda stage, n: None)
     params = {"source": purchase_source}
-    with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
-        data = session.execute_read(_read, params, with_text, with_images, report)
+    # One read transaction: every part of the snapshot sees the same state of the graph.
+    data = read_transaction(
+        driver, _read, params, with_text, with_images, report, what="reading the snapshot", database=database
+    )
     customer_ids, product_ids, in_catalog, purchases, facts, term_ids, texts, image = data
     if not customer_ids:
         where = "" if purchase_source is None else f" with source {purchase_source!r} or '{purchase_source}:...'"

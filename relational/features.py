@@ -11,12 +11,11 @@ import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from neo4j import READ_ACCESS, Driver
+from neo4j import Driver
 
 from shopgraph.cypher.internal import relational as q
+from shopgraph.graphstore.core.runner import chunks, read, write_batches
 from shopgraph.graphstore.core.textembed import MODEL_NAME, embed_texts
-from shopgraph.graphstore.core.writer import chunks
-from shopgraph.relational.writeback import run_batches
 
 
 def product_text(name: str | None, description: str | None) -> str:
@@ -52,10 +51,10 @@ def embed_product_texts(
         whose name and description are now both empty.
 
     Raises:
+        QueryError: the products cannot be read.
         WriteFailed: a batch failed after retries (earlier batches stay committed).
     """
-    with driver.session(database=database, default_access_mode=READ_ACCESS) as session:
-        candidates = [dict(r) for r in session.run(q.TEXT_EMBEDDING_CANDIDATES)]
+    candidates = read(driver, q.TEXT_EMBEDDING_CANDIDATES, what="reading product texts", database=database)
     to_embed: list[tuple[str, str, str]] = []
     to_remove: list[dict[str, Any]] = []
     for row in candidates:
@@ -74,8 +73,21 @@ def embed_product_texts(
             for (pid, _, digest), vector in zip(chunk, vectors, strict=True):
                 yield {"id": pid, "vector": vector.tolist(), "textHash": digest}
 
-    written = run_batches(
-        driver, q.WRITE_TEXT_EMBEDDINGS, rows(), batch_size, "product text embeddings", database, progress
+    written = write_batches(
+        driver,
+        q.WRITE_TEXT_EMBEDDINGS,
+        rows(),
+        batch_size=batch_size,
+        what="product text embeddings",
+        progress=progress,
+        database=database,
     )
-    removed = run_batches(driver, q.REMOVE_TEXT_EMBEDDINGS, to_remove, batch_size, "emptied product texts", database)
-    return written + removed
+    removed = write_batches(
+        driver,
+        q.REMOVE_TEXT_EMBEDDINGS,
+        to_remove,
+        batch_size=batch_size,
+        what="emptied product texts",
+        database=database,
+    )
+    return written.returned + removed.returned

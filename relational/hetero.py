@@ -38,14 +38,15 @@ from torch_geometric.data import HeteroData
 from torch_geometric.sampler import HeteroSamplerOutput, NeighborSampler
 
 from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.graph_model import IMAGE_EMBEDDING_DIM, TEXT_EMBEDDING_DIM
 from shopgraph.relational.data import Snapshot
 
 CUSTOMER = "customer"
 PRODUCT = "product"
 BOUGHT = (CUSTOMER, "bought", PRODUCT)
 REV_BOUGHT = (PRODUCT, "rev_bought", CUSTOMER)
-TEXT_DIM = 384
-IMAGE_DIM = 1280
+TEXT_DIM = TEXT_EMBEDDING_DIM  # 384
+IMAGE_DIM = IMAGE_EMBEDDING_DIM  # 1280
 
 EdgeType = tuple[str, str, str]
 

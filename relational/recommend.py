@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from neo4j import Driver
-from neo4j.exceptions import Neo4jError
 
 from shopgraph.cypher.internal import graphstore as q
 from shopgraph.graphstore.core.defaults import RECOMMEND, SIMILAR_BY
 from shopgraph.graphstore.core.errors import QueryError
-from shopgraph.graphstore.core.runner import run_query
+from shopgraph.graphstore.core.runner import read, run_query
 
 
 @dataclass(frozen=True)
@@ -267,11 +266,7 @@ def _require_product(driver: Driver, product_id: str, database: str | None) -> N
 
 
 def _rows(driver: Driver, query: str, params: dict[str, Any], database: str | None) -> list[dict[str, Any]]:
-    try:
-        records, _, _ = driver.execute_query(query, params, database_=database, routing_="r")
-    except Neo4jError as e:
-        raise QueryError(f"lookup failed: {e.message or e}") from e
-    return [record.data() for record in records]
+    return read(driver, query, params, what="lookup", database=database)
 
 
 def _one(driver: Driver, query: str, params: dict[str, Any], database: str | None) -> dict[str, Any] | None:

@@ -1,7 +1,7 @@
 """What the relational model writes onto the graph: vectors, inferred facts and the record of each run.
 
 Every write addresses nodes by their graph ``id``, runs in batches of one managed transaction each
-(retried by the driver on transient errors, as ``graphstore.writer`` does) and is idempotent: the
+(``graphstore.core.runner.write_batches``, retried by the driver on transient errors) and is idempotent: the
 same call twice leaves the graph as one call did. Vectors carry the model's stamps
 (``<prefix>ModelVersion``, ``<prefix>TrainedAt``) so one vector index never mixes two models' spaces
 once ``clear_stale_embeddings`` has run.
@@ -10,20 +10,19 @@ once ``clear_stale_embeddings`` has run.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
-from neo4j import Driver, ManagedTransaction
-from neo4j.exceptions import DriverError, Neo4jError
+from neo4j import Driver
 from numpy.typing import ArrayLike
 
 from shopgraph.cypher.internal import relational as q
 from shopgraph.graphstore.core.errors import ConfigError, WriteFailed
-from shopgraph.graphstore.core.schema import VECTOR_INDEXES
-from shopgraph.graphstore.core.writer import chunks
+from shopgraph.graphstore.core.graph_model import vector_index
+from shopgraph.graphstore.core.runner import Batch, write, write_batches
 from shopgraph.relational.data import FACT_RELATIONS
 
 StampPrefix = Literal["rec", "kge"]
@@ -46,47 +45,6 @@ class InferredFact:
     rank: int
 
 
-def _single_count(tx: ManagedTransaction, query: str, params: dict[str, Any]) -> int:
-    record = tx.run(query, params).single()
-    return int(record["n"]) if record is not None else 0
-
-
-def run_batches(
-    driver: Driver,
-    query: str,
-    rows: Iterable[dict[str, Any]],
-    batch_size: int,
-    what: str,
-    database: str | None = None,
-    progress: Callable[[int], None] | None = None,
-    **params: Any,
-) -> int:
-    """Run ``query`` (``UNWIND $rows``, returning a count ``n``) over ``rows`` in batches; the sum of ``n``.
-
-    Each batch is one managed write transaction, retried by the driver on transient errors.
-    ``progress`` is called with the count so far after each batch.
-
-    Raises:
-        WriteFailed: a batch failed after retries, naming ``what`` and how many rows were committed.
-    """
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
-    total = done = 0
-    with driver.session(database=database) as session:
-        for chunk in chunks(rows, batch_size):
-            try:
-                total += session.execute_write(_single_count, query, {**params, "rows": chunk})
-            except (Neo4jError, DriverError) as e:
-                raise WriteFailed(
-                    f"writing {what} (rows {done + 1}-{done + len(chunk)}) failed after retries: {e}. "
-                    f"{done} earlier rows are committed; re-running the same call is safe."
-                ) from e
-            done += len(chunk)
-            if progress is not None:
-                progress(total)
-    return total
-
-
 def _check_trained_at(trained_at: datetime) -> None:
     if trained_at.tzinfo is None:
         raise ValueError("trained_at must be timezone-aware (e.g. datetime.now(timezone.utc)), got a naive datetime")
@@ -99,7 +57,7 @@ def _embedding_target(label: str, prop: str, stamp_prefix: str) -> int:
         raise ValueError(f"{label}.{prop} is not a model embedding property with a vector index; allowed: {allowed}")
     if prop != f"{stamp_prefix}Embedding":
         raise ValueError(f"stamp prefix {stamp_prefix!r} does not belong to {prop} (expected {prop[:3]!r})")
-    return next(dims for _, lab, p, dims in VECTOR_INDEXES if (lab, p) == (label, prop))
+    return vector_index(label, prop).dimensions
 
 
 def write_embeddings(
@@ -119,7 +77,7 @@ def write_embeddings(
 
     Args:
         driver: an open driver.
-        label, prop: a pair of ``graphstore.schema.VECTOR_INDEXES`` written by a model
+        label, prop: a pair of ``graph_model.MODEL_INDEXES`` written by a model
             (``Product``/``Customer`` ``recEmbedding``, ``<KGE label>.kgeEmbedding``).
         ids: graph ids, one per row of ``vectors``.
         vectors: ``(len(ids), dimensions)`` finite floats; dimensions as the index declares.
@@ -144,24 +102,23 @@ def write_embeddings(
     if matrix.ndim != 2 or matrix.shape[0] != len(ids):
         raise ValueError(f"expected {len(ids)} vectors (one per id) as a 2-d array, got shape {matrix.shape}")
     if matrix.shape[1] != dims:
-        index = next(name for name, lab, p, _ in VECTOR_INDEXES if (lab, p) == (label, prop))
+        index = vector_index(label, prop).name
         raise ConfigError(
             f"{label}.{prop} vectors have {matrix.shape[1]} dimensions but the vector index {index} "
-            f"expects {dims} (graphstore.schema.VECTOR_INDEXES); train the model with dimension {dims}"
+            f"expects {dims} (graph_model.VECTOR_INDEXES); train the model with dimension {dims}"
         )
     if not np.isfinite(matrix).all():
         raise ValueError(f"{label}.{prop} vectors contain NaN or infinite values")
     rows = ({"id": node_id, "vector": row.tolist()} for node_id, row in zip(ids, matrix, strict=True))
-    return run_batches(
+    return write_batches(
         driver,
         q.WRITE_EMBEDDINGS[(label, prop)],
         rows,
-        batch_size,
-        f"{label}.{prop}",
-        database,
-        version=version,
-        trainedAt=trained_at,
-    )
+        batch_size=batch_size,
+        params={"version": version, "trainedAt": trained_at},
+        what=f"{label}.{prop}",
+        database=database,
+    ).returned
 
 
 def clear_stale_embeddings(
@@ -187,18 +144,21 @@ def clear_stale_embeddings(
     _embedding_target(label, prop, stamp_prefix)
     query = q.CLEAR_STALE_EMBEDDINGS[(label, prop)]
     total = 0
-    with driver.session(database=database) as session:
-        while True:
-            try:
-                removed = session.execute_write(_single_count, query, {"version": version, "limit": batch_size})
-            except (Neo4jError, DriverError) as e:
-                raise WriteFailed(
-                    f"clearing stale {label}.{prop} failed after retries: {e}. "
-                    f"{total} vectors were already removed; re-running is safe."
-                ) from e
-            total += removed
-            if removed < batch_size:
-                return total
+    while True:
+        try:
+            found = write(
+                driver,
+                query,
+                {"version": version, "limit": batch_size},
+                what=f"clearing stale {label}.{prop}",
+                database=database,
+            ).records
+        except WriteFailed as e:
+            raise WriteFailed(f"{e}. {total} vectors were already removed; re-running is safe.") from e
+        removed = int(found[0]["n"]) if found else 0
+        total += removed
+        if removed < batch_size:
+            return total
 
 
 def write_inferred(
@@ -235,18 +195,19 @@ def write_inferred(
         if fact.term_label != expected:
             raise ValueError(f"{fact.relation} points at {expected}, not {fact.term_label} (product {fact.product_id})")
         groups.setdefault((fact.product_id, fact.relation), []).append(fact)
-    written = 0
+
     # Whole groups per batch: the delete of a group's replaced facts runs in the transaction that writes it.
-    with driver.session(database=database) as session:
-        for chunk in chunks(groups.items(), max(1, batch_size)):
-            try:
-                written += session.execute_write(_write_inferred_groups, chunk, version, trained_at)
-            except (Neo4jError, DriverError) as e:
-                raise WriteFailed(
-                    f"writing inferred facts of products {chunk[0][0][0]}..{chunk[-1][0][0]} failed after retries: "
-                    f"{e}. {written} earlier facts are committed; re-running the same call is safe."
-                ) from e
-    return written
+    def work(batch: Batch[tuple[tuple[str, str], list[InferredFact]]]) -> int:
+        return _write_inferred_groups(batch, version, trained_at)
+
+    return write_batches(
+        driver,
+        work,
+        groups.items(),
+        batch_size=max(1, batch_size),
+        describe=lambda chunk: f"inferred facts of products {chunk[0][0][0]}..{chunk[-1][0][0]}",
+        database=database,
+    ).returned
 
 
 def clear_stale_inferred(driver: Driver, relation: str, *, version: str, database: str | None = None) -> int:
@@ -260,18 +221,17 @@ def clear_stale_inferred(driver: Driver, relation: str, *, version: str, databas
     """
     if relation not in FACT_RELATIONS:
         raise ValueError(f"{relation!r} is not a fact relation; known: {', '.join(FACT_RELATIONS)}")
-    # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
-    with driver.session(database=database) as session:
-        record = session.run(q.DELETE_STALE_INFERRED, relation=relation, version=version).single()
-    return int(record["n"]) if record is not None else 0
+    # CALL ... IN TRANSACTIONS needs an auto-commit transaction.
+    found = write(
+        driver, q.DELETE_STALE_INFERRED, {"relation": relation, "version": version}, auto_commit=True, database=database
+    ).records
+    return int(found[0]["n"]) if found else 0
 
 
 def _write_inferred_groups(
-    tx: ManagedTransaction,
-    groups: list[tuple[tuple[str, str], list[InferredFact]]],
-    version: str,
-    trained_at: datetime,
+    batch: Batch[tuple[tuple[str, str], list[InferredFact]]], version: str, trained_at: datetime
 ) -> int:
+    groups = batch.records
     by_label: dict[str, list[dict[str, Any]]] = {}
     for _, facts in groups:
         for f in facts:
@@ -286,14 +246,13 @@ def _write_inferred_groups(
             )
     written = 0
     for label, label_rows in by_label.items():
-        written += _single_count(
-            tx, q.WRITE_INFERRED[label], {"rows": label_rows, "version": version, "trainedAt": trained_at}
-        )
+        found = batch.run(q.WRITE_INFERRED[label], rows=label_rows, version=version, trainedAt=trained_at)
+        written += int(found[0]["n"]) if found else 0
     keep = [
         {"product": product, "relation": relation, "terms": [f.term_id for f in facts]}
         for (product, relation), facts in groups
     ]
-    tx.run(q.DELETE_REPLACED_INFERRED, groups=keep).consume()
+    batch.run(q.DELETE_REPLACED_INFERRED, groups=keep)
     return written
 
 
@@ -324,6 +283,7 @@ def record_model_run(
     Raises:
         ValueError: ``kind`` is not ``recommender`` or ``kge``, a naive ``trained_at``, or a value
             that JSON cannot hold.
+        WriteFailed: the server refused the write.
     """
     if kind not in MODEL_KINDS:
         raise ValueError(f"model kind must be one of {', '.join(MODEL_KINDS)}, got {kind!r}")
@@ -333,13 +293,17 @@ def record_model_run(
         metrics_json = json.dumps(dict(metrics), sort_keys=True, default=_json_value)
     except TypeError as e:
         raise ValueError(f"model run {version}: {e}") from e
-    driver.execute_query(
+    write(
+        driver,
         q.RECORD_MODEL_RUN,
-        version=version,
-        kind=kind,
-        trainedAt=trained_at,
-        seed=int(seed),
-        params=params_json,
-        metrics=metrics_json,
-        database_=database,
+        {
+            "version": version,
+            "kind": kind,
+            "trainedAt": trained_at,
+            "seed": int(seed),
+            "params": params_json,
+            "metrics": metrics_json,
+        },
+        what=f"recording model run {version}",
+        database=database,
     )

@@ -27,11 +27,11 @@ from neo4j import Driver
 
 from bench import browser_screenshot as shots
 from shopgraph import cypher
-from shopgraph.cypher.internal.graphstore import LABELS, REL_TYPES
 from shopgraph.graphstore.browser import guide as browser
 from shopgraph.graphstore.browser import guide_server
 from shopgraph.graphstore.core.config import Settings
 from shopgraph.graphstore.core.errors import QueryError, ServerError
+from shopgraph.graphstore.core.graph_model import LABELS, REL_TYPES
 from shopgraph.graphstore.core.schema import init_schema
 from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
 from shopgraph.graphstore.ingest.reasoning import compute_preferences

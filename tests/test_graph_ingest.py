@@ -8,9 +8,9 @@ from neo4j import Driver
 from shopgraph.graphstore.core.config import Settings
 from shopgraph.graphstore.core.connection import connect
 from shopgraph.graphstore.core.errors import ConnectionFailed, WriteFailed
+from shopgraph.graphstore.core.runner import BatchWriter
 from shopgraph.graphstore.core.schema import MIGRATIONS, apply_migrations
 from shopgraph.graphstore.core.stats import graph_stats
-from shopgraph.graphstore.core.writer import BatchWriter
 from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
 
 from .conftest import DATA, SAMPLE, free_port

@@ -1,5 +1,9 @@
 """The detector's classes and how they map onto the shared category taxonomy.
 
+The table is data: ``graphstore/data/vocab/detector_classes.csv`` (one row per class, in YOLO
+class-index order: name, the Category node it links to, the level-2 taxonomy groups it covers),
+read through ``graphstore.core.vocab.detector_classes``.
+
 Chosen from the photos in ../shared/datasets: taxonomy groups with enough photos
 (level 2 of graphstore/data/vocab/categories.csv) become a class each; the small
 accessory groups share one class, and shoes with sandals become ``footwear``.
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shopgraph.graphstore.core.vocab import detector_classes
+
 
 @dataclass(frozen=True)
 class DetectorClass:
@@ -25,24 +31,7 @@ class DetectorClass:
     groups: tuple[str, ...]
 
 
-CLASSES: tuple[DetectorClass, ...] = (
-    DetectorClass("top", "tops", ("tops", "ethnic-wear")),
-    DetectorClass("knitwear", "knitwear", ("knitwear",)),
-    DetectorClass("outerwear", "outerwear", ("outerwear",)),
-    DetectorClass("bottoms", "bottoms", ("bottoms",)),
-    DetectorClass("skirt", "skirts", ("skirts",)),
-    DetectorClass("dress", "dresses", ("dresses",)),
-    DetectorClass("underwear", "underwear", ("underwear",)),
-    DetectorClass("swimwear", "swimwear", ("swimwear",)),
-    DetectorClass("hosiery", "hosiery", ("hosiery",)),
-    DetectorClass("footwear", "footwear", ("shoes", "sandals-group")),
-    DetectorClass("bag", "bags", ("bags",)),
-    DetectorClass(
-        "accessory",
-        "accessories",
-        ("jewellery", "belts", "hair-accessories", "eyewear", "headwear", "watches", "scarves", "small-accessories"),
-    ),
-)
+CLASSES: tuple[DetectorClass, ...] = tuple(DetectorClass(c.name, c.category, c.groups) for c in detector_classes())
 
 CLASS_NAMES: tuple[str, ...] = tuple(c.name for c in CLASSES)
 _BY_GROUP = {group: c for c in CLASSES for group in c.groups}

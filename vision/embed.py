@@ -27,9 +27,10 @@ import torch
 from numpy.typing import NDArray
 
 from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.graph_model import IMAGE_EMBEDDING_DIM
 
-EMBEDDING_DIM = 1280
-"""Length of an embedding; the vector indexes of schema migration 3 are built for it."""
+EMBEDDING_DIM = IMAGE_EMBEDDING_DIM
+"""Length of an embedding (1280): the graph model's image and detection vector indexes are built for it."""
 INPUT_SIZE = 224
 CROP_MARGIN = 0.05
 """Margin around a detection's box in its crop, as a share of the box's width and height."""

@@ -10,7 +10,7 @@
 3. analyse them (:class:`vision.analyse.PhotoAnalyser`: detect and segment, match each detection's
    dominant colour to the graph's Colour nodes, embed the whole image and each detection's masked
    crop), draw previews if asked (:mod:`vision.preview`);
-4. write the batch in one transaction of ``UNWIND`` queries (:mod:`vision.queries`);
+4. write the batch in one transaction of ``UNWIND`` queries (:mod:`cypher.internal.vision`);
 5. at the end, link every image of a known product to it, ``(:Image)-[:DEPICTS]->(:Product)``,
    with whether its main detection agrees with the catalog (:func:`link_depicted_products`).
 
@@ -33,13 +33,12 @@ from typing import Any, Literal
 
 import numpy as np
 from neo4j import Driver
-from neo4j.exceptions import DriverError, Neo4jError
 from numpy.typing import NDArray
 
 from shopgraph.cypher.internal import vision as q
 from shopgraph.graphstore.core.defaults import VISION
-from shopgraph.graphstore.core.errors import InputError, WriteFailed
-from shopgraph.graphstore.core.writer import Batch, BatchWriter, WriteSummary
+from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.runner import Batch, BatchWriter, WriteSummary, read, write
 from shopgraph.vision.analyse import PhotoAnalyser, PhotoAnalysis
 from shopgraph.vision.colour import ColourMatch, ColourMatcher
 from shopgraph.vision.detector import Detection, Detector
@@ -259,8 +258,11 @@ def colour_matcher(
 
     Raises:
         InputError: no Colour node has a ``lab`` value (the vocabulary is not seeded: run ``shopgraph db init``).
+        QueryError: the colours cannot be read.
     """
-    records, _, _ = driver.execute_query(q.COLOUR_REFERENCES, exclude=list(exclude), database_=database)
+    records = read(
+        driver, q.COLOUR_REFERENCES, {"exclude": list(exclude)}, what="reading reference colours", database=database
+    )
     if not records:
         raise InputError("the graph has no Colour nodes with a lab value; run `shopgraph db init` first")
     return ColourMatcher({r["id"]: (float(r["lab"][0]), float(r["lab"][1]), float(r["lab"][2])) for r in records})
@@ -285,10 +287,13 @@ def link_depicted_products(
     depictions = []
     for start in range(0, len(links), batch_size):
         rows = [{"image": i, "product": p, "source": s} for i, p, s in links[start : start + batch_size]]
-        try:
-            records, _, _ = driver.execute_query(q.LINK_DEPICTED_PRODUCTS, rows=rows, database_=database)
-        except (Neo4jError, DriverError) as e:
-            raise WriteFailed(f"linking {len(rows)} images to their products failed: {e}") from e
+        records = write(
+            driver,
+            q.LINK_DEPICTED_PRODUCTS,
+            {"rows": rows},
+            what=f"linking {len(rows)} images to their products",
+            database=database,
+        ).records
         depictions += [
             Depiction(
                 image=r["image"],
@@ -505,7 +510,13 @@ def _processed_before(
 ) -> set[str]:
     if reprocess or not ids:
         return set()
-    records, _, _ = driver.execute_query(q.PROCESSED_IMAGES, ids=ids, modelVersion=model_version, database_=database)
+    records = read(
+        driver,
+        q.PROCESSED_IMAGES,
+        {"ids": ids, "modelVersion": model_version},
+        what="reading processed images",
+        database=database,
+    )
     return {r["id"] for r in records}
 
 

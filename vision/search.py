@@ -16,6 +16,7 @@ from pathlib import Path
 
 from neo4j import Driver
 
+from shopgraph.graphstore.core import graph_model
 from shopgraph.graphstore.core.defaults import RECOMMEND
 from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.runner import run_query
@@ -24,8 +25,8 @@ from shopgraph.vision.images import load_image
 from shopgraph.vision.ingest import colour_matcher
 
 QUERY = "visual_search"
-DETECTION_INDEX = "detection_embedding"
-IMAGE_INDEX = "image_embedding"
+DETECTION_INDEX = graph_model.DETECTION_INDEX.name  # detection_embedding
+IMAGE_INDEX = graph_model.IMAGE_INDEX.name  # image_embedding
 
 
 @dataclass(frozen=True)

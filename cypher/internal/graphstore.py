@@ -1,79 +1,25 @@
-"""Internal Cypher, as named constants. Analysts' queries live in ``cypher/*.cypher``.
+"""Internal Cypher of the graph core and ingestion, as named constants. Analysts' queries live in ``cypher/*.cypher``.
 
 Values always travel as ``$parameters``; batches always ``UNWIND $rows``. Labels and
 relationship types are never parameters in Cypher, so the few queries that vary
-by type are generated here, once, from the allow-list in ``facts.FACT_TYPES``
-through ``name()``.
+by type are generated here, once, from the allow-lists of the graph model
+(``graphstore.core.graph_model``: ``FACT_TYPES``, ``LABELS``) through ``name()``.
+The schema's migration statements are in ``cypher/internal/schema.py``.
 """
 
 from __future__ import annotations
 
-import re
+from shopgraph.graphstore.core.graph_model import FACT_TYPES, VOCABULARY_LABELS, name, quote
 
-from shopgraph.graphstore.ingest.facts import FACT_TYPES
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-# Every label shopgraph writes. ``name()`` refuses anything else.
-LABELS = frozenset(
-    {
-        "Product",
-        "Brand",
-        "Category",
-        "Colour",
-        "Material",
-        "Style",
-        "Pattern",
-        "Gender",
-        "Department",
-        "SourceCategory",
-        "Customer",
-        "ModelRun",
-        "Policy",
-        "SchemaMigration",
-        "Image",
-        "Detection",
-    }
-)
-REL_TYPES = frozenset(
-    {
-        *FACT_TYPES,
-        "SUBCATEGORY_OF",
-        "SHADE_OF",
-        "MAPS_TO",
-        "SUB_BRAND_OF",
-        "PURCHASED",
-        "PREFERS",
-        "HAS_DETECTION",
-        "OF_CATEGORY",
-        "DEPICTS",
-        "INFERRED",
-        "APPLIES_TO",
-    }
-)
-
-
-def quote(identifier: str) -> str:
-    """``identifier`` as a backtick-quoted Cypher name (backticks inside doubled)."""
-    return "`" + identifier.replace("`", "``") + "`"
-
-
-def name(identifier: str) -> str:
-    """``identifier`` quoted for Cypher, if it is a label or type of the schema.
-
-    Raises:
-        ValueError: ``identifier`` is not in the allow-list.
-    """
-    if identifier not in LABELS and identifier not in REL_TYPES or not _IDENTIFIER.match(identifier):
-        raise ValueError(f"{identifier!r} is not a label or relationship type of the shopgraph schema")
-    return quote(identifier)
-
-
-SEED_TERMS = """
+# Seeding the vocabulary (``graphstore.core.schema.seed_vocabulary``): one statement per label.
+SEED_TERMS: dict[str, str] = {
+    label: f"""
 UNWIND $rows AS row
-MERGE (t:{label} {{id: row.id}})
+MERGE (t:{name(label)} {{id: row.id}})
 SET t.name = row.name, t.synonyms = row.synonyms, t += row.props
 """
+    for label in VOCABULARY_LABELS
+}
 
 SEED_CATEGORY_PARENTS = """
 UNWIND $rows AS row
@@ -173,18 +119,22 @@ RETURN count(r) AS purchases,
        count(DISTINCT CASE WHEN NOT c.inCustomerFile THEN c END) AS unknownCustomers
 """
 
+# Graph statistics (``graphstore.core.stats``): every label and type the database holds, then one count each.
 LABEL_COUNTS = "CALL db.labels() YIELD label RETURN label ORDER BY label"
 REL_TYPE_LIST = "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType ORDER BY relationshipType"
-COUNT_LABEL = "MATCH (n:{label}) RETURN count(n) AS n"
-COUNT_REL = "MATCH ()-[r:{rel}]->() RETURN count(r) AS n"
 
-APPLIED_MIGRATIONS = "MATCH (m:SchemaMigration) RETURN m.version AS version ORDER BY version"
-RECORD_MIGRATION = """
-MERGE (m:SchemaMigration {version: $version})
-SET m.name = $name, m.appliedAt = datetime()
-"""
 
-# Recommendations (graphstore.recommend): what a named query's empty answer means.
+def count_label(label: str) -> str:
+    """Counts the nodes of ``label``, any label the database reports (quoted, not allow-listed)."""
+    return f"MATCH (n:{quote(label)}) RETURN count(n) AS n"
+
+
+def count_rel(rel: str) -> str:
+    """Counts the relationships of type ``rel``, any type the database reports (quoted)."""
+    return f"MATCH ()-[r:{quote(rel)}]->() RETURN count(r) AS n"
+
+
+# Recommendations (relational.recommend): what a named query's empty answer means.
 CUSTOMER_STATE = """
 MATCH (c:Customer {id: $id})
 RETURN c.recEmbedding IS NOT NULL AS embedded, COUNT { (c)-[:PREFERS]->() } AS preferences
@@ -212,3 +162,20 @@ WITH value WHERE NOT EXISTS {
 }
 RETURN 'category' AS kind, value
 """
+
+# --- the Browser guide's first slides (``graphstore.browser.guide``) ----------------------------
+# Shown as runnable blocks: the reader presses ▶ in Neo4j Browser.
+
+# The graph's labels and types as Browser draws them.
+GUIDE_SCHEMA = "CALL db.schema.visualization()"
+# Nodes per (first) label, most first.
+GUIDE_NODE_COUNTS = "MATCH (n) RETURN labels(n)[0] AS label, count(*) AS nodes ORDER BY nodes DESC"
+
+
+def guide_product_facts(product_literal: str) -> str:
+    """One product and its facts, for the guide's graph-model slide.
+
+    A guide block is text the reader runs as it stands, so the product id is written in as a Cypher
+    literal: ``product_literal`` must come from ``guide.cypher_literal`` (quoted and escaped).
+    """
+    return f"MATCH path = (:Product {{id: {product_literal}}})-[]->() RETURN path"

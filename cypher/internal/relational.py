@@ -1,16 +1,15 @@
 """The relational model's internal Cypher, as named constants.
 
-Values always travel as ``$parameters`` and batches as ``UNWIND $rows``, as in ``graphstore.queries``.
+Values always travel as ``$parameters`` and batches as ``UNWIND $rows``, as in ``cypher.internal.graphstore``.
 Labels, relationship types and property names cannot be parameters, so the queries that vary by
-them are generated here, once, from allow-lists (``FACT_RELATIONS``, ``schema.VECTOR_INDEXES``)
-through ``graphstore.queries.name`` and ``quote``; nothing from callers is ever spliced in.
+them are generated here, once, from the graph model's allow-lists (``LEARNED_FACT_TYPES``,
+``MODEL_INDEXES``) through ``graph_model.name`` and ``quote``; nothing from callers is ever spliced in.
 """
 
 from __future__ import annotations
 
-from shopgraph.cypher.internal.graphstore import name, quote
-from shopgraph.graphstore.core.schema import VECTOR_INDEXES
-from shopgraph.relational.data import FACT_RELATIONS
+from shopgraph.graphstore.core.graph_model import LEARNED_FACT_TYPES as FACT_RELATIONS
+from shopgraph.graphstore.core.graph_model import MODEL_INDEXES, name, quote
 
 # Which purchases a snapshot reads: all (``$source`` null), or one source's. PURCHASED.source is
 # "<source>:<file name>" ("hm:transactions.csv"), so "hm" selects every H&M file and the full value
@@ -104,8 +103,7 @@ MATCH (n:{name(label)} {{id: row.id}})
 SET n.{quote(prop)} = row.vector, n.{_stamps(prop)[0]} = $version, n.{_stamps(prop)[1]} = $trainedAt
 RETURN count(n) AS n
 """
-    for _, label, prop, _ in VECTOR_INDEXES
-    if prop != "textEmbedding"
+    for label, prop in ((index.label, index.property) for index in MODEL_INDEXES)
 }
 
 # At most $limit nodes whose vector is not of ``$version``; run until it removes none.

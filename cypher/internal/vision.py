@@ -1,6 +1,6 @@
 """The vision plugin's internal Cypher, as named constants (analysts' visual search: ``cypher/visual_search.cypher``).
 
-Values always travel as ``$parameters`` and batches as ``UNWIND $rows``, as in ``graphstore.queries``.
+Values always travel as ``$parameters`` and batches as ``UNWIND $rows``, as in ``cypher.internal.graphstore``.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit
 
 from shopgraph import cypher
 from shopgraph.cypher import NamedQuery, Param
+from shopgraph.cypher.internal import graphstore as statements
 from shopgraph.graphstore.core.config import Settings
 from shopgraph.graphstore.core.errors import QueryError
 
@@ -330,8 +331,8 @@ purchases and preferences, and what the models derive from them.</p>
 <p><b>1.</b> Style the graph (once; Browser keeps it): each label its colour, products their names.</p>
 {_runnable(f":style {style_url}")}
 <p><b>2.</b> See the model, then what is in the graph:</p>
-{_runnable("CALL db.schema.visualization()")}
-{_runnable("MATCH (n) RETURN labels(n)[0] AS label, count(*) AS nodes ORDER BY nodes DESC")}
+{_runnable(statements.GUIDE_SCHEMA)}
+{_runnable(statements.GUIDE_NODE_COUNTS)}
 <p><b>3.</b> Every query of the library follows, one per slide, with two blocks: the first sets its
 parameters to values from the demo graph, the second runs it. Press a block's &#9654; to run it,
 or click the block to copy it into the editor and change the values there first.</p>
@@ -358,7 +359,7 @@ The whole model: <code>docs/graph-model.md</code>.</p>
 <p>The labels, in the colours of the style sheet:</p>
 <ul>{items}</ul>
 <p>One product and its facts:</p>
-{_runnable(f"MATCH path = (:Product {{id: {cypher_literal(sample)}}})-[]->() RETURN path")}"""
+{_runnable(statements.guide_product_facts(cypher_literal(sample)))}"""
     return slide(body)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from neo4j import Driver
 
 from shopgraph.cypher.internal import graphstore as q
+from shopgraph.graphstore.core.runner import read
 
 
 @dataclass(frozen=True)
@@ -27,17 +28,20 @@ def graph_stats(driver: Driver, database: str | None = None) -> GraphStats:
     """Counts per label and per relationship type, from the server's count store (constant time each).
 
     A node with two labels counts under both, so ``nodes`` can exceed the number of nodes.
+
+    Raises:
+        QueryError: a count failed.
     """
-    labels, _, _ = driver.execute_query(q.LABEL_COUNTS, database_=database)
-    types, _, _ = driver.execute_query(q.REL_TYPE_LIST, database_=database)
+    labels = read(driver, q.LABEL_COUNTS, what="listing labels", database=database)
+    types = read(driver, q.REL_TYPE_LIST, what="listing relationship types", database=database)
     label_counts = {}
     for record in labels:
-        rows, _, _ = driver.execute_query(q.COUNT_LABEL.format(label=q.quote(record["label"])), database_=database)
+        rows = read(driver, q.count_label(record["label"]), what=f"counting {record['label']}", database=database)
         label_counts[record["label"]] = rows[0]["n"]
     rel_counts = {}
     for record in types:
         rel = record["relationshipType"]
-        rows, _, _ = driver.execute_query(q.COUNT_REL.format(rel=q.quote(rel)), database_=database)
+        rows = read(driver, q.count_rel(rel), what=f"counting {rel}", database=database)
         rel_counts[rel] = rows[0]["n"]
     return GraphStats(
         labels={k: v for k, v in label_counts.items() if v},

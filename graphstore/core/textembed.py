@@ -15,9 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from shopgraph.graphstore.core.errors import ConfigError
+from shopgraph.graphstore.core.graph_model import TEXT_EMBEDDING_DIM
 
 MODEL_NAME = "all-MiniLM-L6-v2"
-DIMENSIONS = 384
+DIMENSIONS = TEXT_EMBEDDING_DIM  # 384, the product_text_embedding index's dimensions
 
 
 @lru_cache(maxsize=1)

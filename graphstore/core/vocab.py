@@ -3,18 +3,34 @@
 The vocabulary ships as CSV files in ``graphstore/data/vocab/`` so that analysts can
 read and extend it without touching code. Each term has a stable ``id`` (the node
 key in Neo4j), a display ``name`` and synonyms used to link text to it.
+
+Next to it lie the taxonomy-like tables the plugins read: the detector's classes
+(``detector_classes.csv``, read by ``vision.classes``), the body parts an outfit's groups cover
+(``outfit_slots.csv``) and which genders a shopper's gender includes (``gender_scopes.csv``),
+both read by the assistant. Lists inside a cell are ``|``-separated.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
 from shopgraph.graphstore.core.errors import ConfigError
+from shopgraph.graphstore.core.graph_model import VOCABULARY_LABELS
 from shopgraph.graphstore.core.text import Lexicon, fold
+
+# The file each vocabulary label is read from.
+VOCABULARY_FILES = {
+    "Category": "categories.csv",
+    "Colour": "colours.csv",
+    "Material": "materials.csv",
+    "Style": "styles.csv",
+    "Pattern": "patterns.csv",
+    "Gender": "genders.csv",
+}
 
 
 @dataclass(frozen=True)
@@ -82,14 +98,8 @@ def load_vocabulary() -> Vocabulary:
         ConfigError: a category mapping or colour family names an unknown term.
     """
     terms: dict[str, dict[str, Term]] = {}
-    for label, filename in [
-        ("Category", "categories.csv"),
-        ("Colour", "colours.csv"),
-        ("Material", "materials.csv"),
-        ("Style", "styles.csv"),
-        ("Pattern", "patterns.csv"),
-        ("Gender", "genders.csv"),
-    ]:
+    for label in VOCABULARY_LABELS:
+        filename = VOCABULARY_FILES[label]
         terms[label] = {
             r["id"]: Term(
                 id=r["id"],
@@ -127,3 +137,67 @@ def load_vocabulary() -> Vocabulary:
             lexicon.add(term.id, term.spellings)
         lexicons[label] = lexicon
     return Vocabulary(terms=terms, category_map=category_map, lexicons=lexicons)
+
+
+# --- taxonomy-like data that plugins read (also CSV files in graphstore/data/vocab/) --------------
+
+
+@dataclass(frozen=True)
+class DetectorClassRow:
+    """One row of ``detector_classes.csv``: the YOLO label ``name``, its Category node, the level-2 groups it covers."""
+
+    name: str
+    category: str
+    groups: tuple[str, ...]
+
+
+def _check_categories(filename: str, ids: Iterable[str], level: int | None = None) -> None:
+    vocab = load_vocabulary()
+    for category in ids:
+        if category not in vocab.terms["Category"]:
+            raise ConfigError(f"{filename}: unknown category {category!r}")
+        if level is not None and vocab.category_level(category) != level:
+            raise ConfigError(f"{filename}: {category!r} is not a taxonomy group (level {level})")
+
+
+@cache
+def detector_classes() -> tuple[DetectorClassRow, ...]:
+    """The detector's classes from ``detector_classes.csv``, in class-index order (row 1 is class 0).
+
+    Raises:
+        ConfigError: a class names an unknown category or a group that is not a level-2 category.
+    """
+    rows = tuple(DetectorClassRow(r["name"], r["category"], _split(r["groups"])) for r in _rows("detector_classes.csv"))
+    _check_categories("detector_classes.csv", [r.category for r in rows])
+    _check_categories("detector_classes.csv", [g for r in rows for g in r.groups], level=2)
+    return rows
+
+
+@cache
+def outfit_slots() -> dict[str, frozenset[str]]:
+    """``{taxonomy group: parts of the body it covers}`` from ``outfit_slots.csv``; groups not listed
+    (underwear, swimwear, beauty, ...) are not part of a look.
+
+    Raises:
+        ConfigError: a row names a category that is not a level-2 group.
+    """
+    slots = {r["group"]: frozenset(_split(r["covers"])) for r in _rows("outfit_slots.csv")}
+    _check_categories("outfit_slots.csv", list(slots), level=2)
+    return slots
+
+
+@cache
+def gender_scopes() -> dict[str, tuple[str, ...]]:
+    """``{gender: the genders a shopper asking for it wants}`` from ``gender_scopes.csv``
+    (men's items with unisex ones; kids' departments cover boys and girls).
+
+    Raises:
+        ConfigError: a row names a gender that ``genders.csv`` does not define.
+    """
+    scopes = {r["gender"]: _split(r["scope"]) for r in _rows("gender_scopes.csv")}
+    genders = load_vocabulary().terms["Gender"]
+    for gender, scope in scopes.items():
+        unknown = [g for g in (gender, *scope) if g not in genders]
+        if unknown:
+            raise ConfigError(f"gender_scopes.csv: {gender}: unknown genders {unknown}")
+    return scopes

@@ -13,19 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-# Relationship type → label of the node it points to. This table is the
-# allow-list: only these types are ever written from extracted facts.
-FACT_TYPES: dict[str, str] = {
-    "HAS_BRAND": "Brand",
-    "IN_CATEGORY": "Category",
-    "HAS_COLOUR": "Colour",
-    "MADE_OF": "Material",
-    "HAS_STYLE": "Style",
-    "HAS_PATTERN": "Pattern",
-    "FOR_GENDER": "Gender",
-    "IN_DEPARTMENT": "Department",
-    "LISTED_AS": "SourceCategory",
-}
+# The allow-list of fact types (relationship type → target label) is the graph model's FACT_TYPES.
+from shopgraph.graphstore.core.graph_model import FACT_TYPES
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from neo4j import Driver
 
 from shopgraph.cypher.internal import graphstore as q
 from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.graph_model import FACT_TYPES
+from shopgraph.graphstore.core.runner import Batch, BatchWriter, Progress, WriteSummary, read
 from shopgraph.graphstore.core.schema import seed_vocabulary
 from shopgraph.graphstore.core.vocab import Vocabulary, load_vocabulary
-from shopgraph.graphstore.core.writer import Batch, BatchWriter, Progress, WriteSummary
 from shopgraph.graphstore.ingest.facts import (
-    FACT_TYPES,
     CustomerRecord,
     MergedFact,
     ProductRecord,
@@ -360,6 +360,12 @@ def ingest_purchases(
 
     writer = BatchWriter(driver, batch_size, database=database)
     report = _run("purchases", path, fmt, source, records, work, writer, rejects_path, progress)
-    coverage, _, _ = driver.execute_query(q.PURCHASE_COVERAGE, sourceFile=f"{source}:{path.name}", database_=database)
+    coverage = read(
+        driver,
+        q.PURCHASE_COVERAGE,
+        {"sourceFile": f"{source}:{path.name}"},
+        what="reading the purchase coverage",
+        database=database,
+    )
     report.extra = dict(coverage[0]) if coverage else {}
     return report

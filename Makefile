@@ -5,13 +5,15 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test deps check
 
-$(BIN)/shopgraph: pyproject.toml
+$(BIN)/shopgraph: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "shopgraph needs Python 3.11 or newer")'
 	@command -v java >/dev/null || { echo "shopgraph needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
 	@command -v mvn >/dev/null || { echo "shopgraph needs Maven to fetch Neo4j (e.g. apt-get install maven)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,model]'
+	@echo "installing shopgraph and its models into $(VENV) (a few minutes; log: $(VENV)/install.log)"
+	@$(PYTHON) -m venv $(VENV)
+	@# setuptools' notes about editable installs are not the user's business: kept in the log, shown on failure.
+	@{ $(BIN)/pip install --upgrade pip && $(BIN)/pip install -c constraints.txt -e '.[dev]'; } > $(VENV)/install.log 2>&1 \
+		|| { tail -40 $(VENV)/install.log; echo "install failed; the whole log: $(VENV)/install.log"; exit 1; }
 	@touch $@
 
 deps: $(BIN)/shopgraph

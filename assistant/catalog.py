@@ -101,7 +101,8 @@ def _kind_of(ctx: Asking, product: str | None) -> list[str] | None:
     vocab = load_vocabulary()
     if product is not None:
         facts = ctx.query(
-            "assistant/ask_product_facts", {"productIds": [product], "relations": ["IN_CATEGORY"], "minConfidence": MIN_FACT}
+            "assistant/ask_product_facts",
+            {"productIds": [product], "relations": ["IN_CATEGORY"], "minConfidence": MIN_FACT},
         )
         own = {
             vocab.category_ancestor(f["id"], 2) for f in facts if f["relation"] and vocab.category_level(f["id"]) >= 2
@@ -131,7 +132,8 @@ def answer_available_in_colour(ctx: Asking) -> Answer:
             return _search(ctx, colours_only=True)
         return missing_subject(ctx, "colours it comes in")
     facts = ctx.query(
-        "assistant/ask_product_facts", {"productIds": [subject.product], "relations": ["HAS_COLOUR"], "minConfidence": MIN_FACT}
+        "assistant/ask_product_facts",
+        {"productIds": [subject.product], "relations": ["HAS_COLOUR"], "minConfidence": MIN_FACT},
     )
     if not facts:
         return ctx.answer(f"I don't know the product {subject.product}: it is not in the graph.", False, 0.0)

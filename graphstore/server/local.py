@@ -541,7 +541,8 @@ def _set_initial_password(settings: Settings, java: str, password: str) -> None:
     argfile = home / "run" / f"set-password-{os.getpid()}.args"
     argfile.unlink(missing_ok=True)
     quoted = password.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    _write_private(argfile, f'{ADMIN_TOOL} dbms set-initial-password "{quoted}"\n')
+    # "--" ends the options: a generated password may start with "-" (picocli would take it for one).
+    _write_private(argfile, f'{ADMIN_TOOL} dbms set-initial-password -- "{quoted}"\n')
     try:
         done = subprocess.run(
             [java, "-cp", _classpath(home), f"@{argfile}"],

@@ -1,7 +1,7 @@
 """Entity linking: the brands, colours, categories, materials, styles, patterns, genders and products a
 question names, and the price bound it sets.
 
-Three passes over the question's normalised tokens (:func:`graphstore.text.tokens`), each on the
+Three passes over the question's normalised tokens (:func:`graphstore.core.text.tokens`), each on the
 words the previous ones left (embedding before fuzzy: "bluish" is Blue by meaning, not a misspelt
 "blush"; typos such as "addidas" embed far from anything):
 
@@ -9,7 +9,7 @@ words the previous ones left (embedding before fuzzy: "bluish" is Blue by meanin
    brand in the graph, with plurals (``Lexicon``). A term's display name wins over another term's
    synonym, so "shoes" is the group Shoes, not the leaf Casual Shoes whose synonym it also is.
 2. **embedding**: the words and word pairs still unlinked, against every spelling, by the cosine of
-   their all-MiniLM-L6-v2 embeddings (:func:`graphstore.textembed.embed_texts`); kept from
+   their all-MiniLM-L6-v2 embeddings (:func:`graphstore.core.textembed.embed_texts`); kept from
    :data:`EMBEDDING_MIN` ("bluish" → Blue 0.697, "gown" → Dress 0.71, "sandles" → Sandals 0.75). The
    spellings' embeddings are computed once per linker.
 3. **fuzzy**: a word (or two) within a small edit distance of a spelling, for typos: "addidas",
@@ -200,7 +200,7 @@ class EntityLinker:
     """Links question words to the vocabulary and to the graph's brands.
 
     Args:
-        vocab: the controlled vocabulary (:func:`graphstore.vocab.load_vocabulary`).
+        vocab: the controlled vocabulary (:func:`graphstore.core.vocab.load_vocabulary`).
         brands: ``{brand id: display name}`` of the graph's brands.
         use_embeddings: run the embedding pass (it loads all-MiniLM-L6-v2 on first use).
     """

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING
 
 from neo4j import Driver
 
+from shopgraph.graphstore.core import graph_model
+
 if TYPE_CHECKING:
     from shopgraph.vision import PhotoAnalyser
 
-DETECTION_INDEX = "detection_embedding"
-IMAGE_INDEX = "image_embedding"
+DETECTION_INDEX = graph_model.DETECTION_INDEX.name  # detection_embedding
+IMAGE_INDEX = graph_model.IMAGE_INDEX.name  # image_embedding
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
     python -m bench.browser_screenshot --out docs/img
 
 Starts from a running server: the one the settings name (after ``make demo``, the local one with
-the demo graph). Serves the guide on a free loopback port (``graphstore.guide_server``), opens the link
+the demo graph). Serves the guide on a free loopback port (``graphstore.browser.guide_server``), opens the link
 ``shopgraph browser`` prints (connect form filled in, guide in the sidebar), logs in with the
 configured password, applies the style sheet from the guide's first slide, then on the slide of
 ``--query`` presses the run button of its parameter block and of its query, waits until the

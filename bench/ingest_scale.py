@@ -203,8 +203,12 @@ def load(spec: LoadSpec) -> LoadResult:
             next_mark = next(marks, total + 1)
         last = meter.sample(rows)
         samples.append(last)
-        print(f"  {spec.name}: {rows:,}/{total:,} rows, {last.seconds:.0f} s, {rows / last.seconds:,.0f} rows/s, "
-              f"RSS {last.rss_mib:.0f} MiB", file=sys.stderr, flush=True)
+        print(
+            f"  {spec.name}: {rows:,}/{total:,} rows, {last.seconds:.0f} s, {rows / last.seconds:,.0f} rows/s, "
+            f"RSS {last.rss_mib:.0f} MiB",
+            file=sys.stderr,
+            flush=True,
+        )
 
     driver = connect(spec.settings)
     try:
@@ -215,13 +219,23 @@ def load(spec: LoadSpec) -> LoadResult:
         driver.close()
     w = report.write
     return LoadResult(
-        name=spec.name, kind=spec.kind, file=spec.path.name, batch_size=spec.batch_size, rows=report.loaded,
-        rejected=report.rejected, repaired=report.repaired,
-        write_seconds=w.seconds, wall_seconds=end.seconds,
-        nodes_created=w.nodes_created, relationships_created=w.relationships_created,
-        properties_set=w.properties_set, client_cpu_seconds=end.loader_cpu_s, server_cpu_seconds=end.server_cpu_s,
+        name=spec.name,
+        kind=spec.kind,
+        file=spec.path.name,
+        batch_size=spec.batch_size,
+        rows=report.loaded,
+        rejected=report.rejected,
+        repaired=report.repaired,
+        write_seconds=w.seconds,
+        wall_seconds=end.seconds,
+        nodes_created=w.nodes_created,
+        relationships_created=w.relationships_created,
+        properties_set=w.properties_set,
+        client_cpu_seconds=end.loader_cpu_s,
+        server_cpu_seconds=end.server_cpu_s,
         other_cpu_cores=round(max(end.machine_busy_s - end.loader_cpu_s - end.server_cpu_s, 0.0) / end.seconds, 2),
-        rss_start_mib=start.rss_mib, samples=samples,
+        rss_start_mib=start.rss_mib,
+        samples=samples,
         peak_rss_mib=round(peak_rss_mib(), 1),
         extra=report.extra,
     )
@@ -270,8 +284,12 @@ def run_load(spec: LoadSpec, monitor: ServerMonitor) -> LoadResult:
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         result = pool.submit(load, spec).result()
     result.server_peak_rss_mib = monitor.peak_mib
-    print(f"  done: {result.rows:,} rows in {result.write_seconds:.1f} s = {result.rows_per_s:,.0f} rows/s, "
-          f"peak RSS {result.peak_rss_mib:.0f} MiB", file=sys.stderr, flush=True)
+    print(
+        f"  done: {result.rows:,} rows in {result.write_seconds:.1f} s = {result.rows_per_s:,.0f} rows/s, "
+        f"peak RSS {result.peak_rss_mib:.0f} MiB",
+        file=sys.stderr,
+        flush=True,
+    )
     return result
 
 
@@ -396,17 +414,25 @@ def profile_batch(driver: Driver, records: list[Any], work: Callable[[Batch[Any]
         operators = list(_operators(plan))
         hits = sum(op.get("dbHits", 0) for op in operators)
         top = sorted(operators, key=lambda op: op.get("dbHits", 0), reverse=True)[:3]
-        profiles.append({
-            "query": _query_name(query),
-            "rows_in": len(records),
-            "db_hits": hits,
-            "top_operators": [
-                {"operator": op["operatorType"], "db_hits": op.get("dbHits", 0), "rows": op.get("rows", 0),
-                 "details": str(op.get("args", {}).get("Details", ""))[:120]}
-                for op in top
-            ],
-            "scans": sorted({op["operatorType"] for op in operators if op["operatorType"].startswith(SCAN_OPERATORS)}),
-        })
+        profiles.append(
+            {
+                "query": _query_name(query),
+                "rows_in": len(records),
+                "db_hits": hits,
+                "top_operators": [
+                    {
+                        "operator": op["operatorType"],
+                        "db_hits": op.get("dbHits", 0),
+                        "rows": op.get("rows", 0),
+                        "details": str(op.get("args", {}).get("Details", ""))[:120],
+                    }
+                    for op in top
+                ],
+                "scans": sorted(
+                    {op["operatorType"] for op in operators if op["operatorType"].startswith(SCAN_OPERATORS)}
+                ),
+            }
+        )
     return profiles
 
 
@@ -460,8 +486,10 @@ class _Cutter:
             SystemExit: the file has too few rows left.
         """
         if self._next + rows > self._available:
-            raise SystemExit(f"{self._source.name} has {self._available} rows, too few for the slices asked for: "
-                             "raise --products / --purchases or lower the slice sizes")
+            raise SystemExit(
+                f"{self._source.name} has {self._available} rows, too few for the slices asked for: "
+                "raise --products / --purchases or lower the slice sizes"
+            )
         path = head(self._source, self._folder / f"{self._source.stem}-{name}.csv", rows, self._next)
         self._next += rows
         return path
@@ -514,8 +542,11 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     out: Path = args.out.resolve()
     started = time.perf_counter()
     load_before = os.getloadavg()
-    print(f"generating {args.products:,} products and {args.purchases:,} purchases under {out / 'data'}",
-          file=sys.stderr, flush=True)
+    print(
+        f"generating {args.products:,} products and {args.purchases:,} purchases under {out / 'data'}",
+        file=sys.stderr,
+        flush=True,
+    )
     files = scale(out / "data", args.products, args.purchases, args.seed, RealFiles.under(args.datasets))
     generation_s = time.perf_counter() - started
     slices = cut_slices(files, out / "data" / "slices", args)
@@ -532,12 +563,17 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
         # A freshly started JVM plans queries and compiles code as they run, and the one-row-per-transaction
         # path (a commit per row) warms up separately: warm up each path before it is measured.
-        warmups.append(run_load(spec("warm-up: products, batched", "catalog", slices.warmup_products,
-                                     args.batch_size), monitor))
-        warmups.append(run_load(spec("warm-up: products, one row per transaction", "catalog",
-                                     slices.warmup_naive_products, 1), monitor))
-        loads["naive_products"] = run_load(spec("H&M products, one row per transaction", "catalog",
-                                                slices.naive_products, 1), monitor)
+        warmups.append(
+            run_load(spec("warm-up: products, batched", "catalog", slices.warmup_products, args.batch_size), monitor)
+        )
+        warmups.append(
+            run_load(
+                spec("warm-up: products, one row per transaction", "catalog", slices.warmup_naive_products, 1), monitor
+            )
+        )
+        loads["naive_products"] = run_load(
+            spec("H&M products, one row per transaction", "catalog", slices.naive_products, 1), monitor
+        )
         for size, path in slices.product_sweep.items():
             sweep.append(run_load(spec(f"H&M products, batch {size}", "catalog", path, size), monitor))
         product_profile = profile_products(driver, slices.profile_products, args.batch_size)
@@ -545,35 +581,44 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         init_schema(driver)
 
         loads["hm"] = run_load(spec("H&M products (articles.csv)", "catalog", files.articles, args.batch_size), monitor)
-        loads["myntra"] = run_load(spec("Myntra products (styles.csv)", "catalog", files.styles, args.batch_size),
-                                   monitor)
+        loads["myntra"] = run_load(
+            spec("Myntra products (styles.csv)", "catalog", files.styles, args.batch_size), monitor
+        )
         loads["customers"] = run_load(spec("customers", "customers", files.customers, args.batch_size), monitor)
-        warmups.append(run_load(spec("warm-up: purchases, one row per transaction", "purchases",
-                                     slices.warmup_naive_purchases, 1), monitor))
-        loads["naive_purchases"] = run_load(spec("purchases, one row per transaction", "purchases",
-                                                 slices.naive_purchases, 1), monitor)
+        warmups.append(
+            run_load(
+                spec("warm-up: purchases, one row per transaction", "purchases", slices.warmup_naive_purchases, 1),
+                monitor,
+            )
+        )
+        loads["naive_purchases"] = run_load(
+            spec("purchases, one row per transaction", "purchases", slices.naive_purchases, 1), monitor
+        )
         for size, path in slices.purchase_sweep.items():
             sweep.append(run_load(spec(f"purchases, batch {size}", "purchases", path, size), monitor))
         purchase_profile = profile_purchases(driver, slices.profile_purchases, args.batch_size)
         run_auto_commit(driver, *bq.RESET_PURCHASES)
-        loads["purchases"] = run_load(spec("purchases (transactions.csv)", "purchases", files.transactions,
-                                           args.batch_size), monitor)
+        loads["purchases"] = run_load(
+            spec("purchases (transactions.csv)", "purchases", files.transactions, args.batch_size), monitor
+        )
         result["graph"] = read(driver, bq.GRAPH_COUNTS)[0]
-    result.update({
-        "command": "python -m bench.ingest_scale " + " ".join(sys.argv[1:]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {**machine_info(), "load_average_start": load_before},
-        "batch_size": args.batch_size,
-        "seed": args.seed,
-        "generated": files.counts,
-        "generation_seconds": round(generation_s, 1),
-        "total_seconds": round(time.perf_counter() - started, 1),
-        "loads": {key: _as_dict(r) for key, r in loads.items()},
-        "sweep": [_as_dict(r) for r in sweep],
-        "warmups": [_as_dict(r) for r in warmups],
-        "ratios": ratios(loads, sweep, args.batch_size),
-        "profiles": {"products": product_profile, "purchases": purchase_profile},
-    })
+    result.update(
+        {
+            "command": "python -m bench.ingest_scale " + " ".join(sys.argv[1:]),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {**machine_info(), "load_average_start": load_before},
+            "batch_size": args.batch_size,
+            "seed": args.seed,
+            "generated": files.counts,
+            "generation_seconds": round(generation_s, 1),
+            "total_seconds": round(time.perf_counter() - started, 1),
+            "loads": {key: _as_dict(r) for key, r in loads.items()},
+            "sweep": [_as_dict(r) for r in sweep],
+            "warmups": [_as_dict(r) for r in warmups],
+            "ratios": ratios(loads, sweep, args.batch_size),
+            "profiles": {"products": product_profile, "purchases": purchase_profile},
+        }
+    )
     return result
 
 
@@ -594,8 +639,11 @@ def ratios(loads: dict[str, LoadResult], sweep: list[LoadResult], batch_size: in
     out: dict[str, dict[str, float]] = {}
     for kind, naive, full in (("products", "naive_products", "hm"), ("purchases", "naive_purchases", "purchases")):
         naive_rate = loads[naive].rows_per_s
-        entry = {"naive_rows_per_s": round(naive_rate, 1), "batched_rows_per_s": round(loads[full].rows_per_s, 1),
-                 "full_file": round(loads[full].rows_per_s / naive_rate, 1)}
+        entry = {
+            "naive_rows_per_s": round(naive_rate, 1),
+            "batched_rows_per_s": round(loads[full].rows_per_s, 1),
+            "full_file": round(loads[full].rows_per_s / naive_rate, 1),
+        }
         catalog_kind = "catalog" if kind == "products" else "purchases"
         same = [r for r in sweep if r.kind == catalog_kind and r.batch_size == batch_size]
         if same:
@@ -610,8 +658,9 @@ def ratios(loads: dict[str, LoadResult], sweep: list[LoadResult], batch_size: in
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     """A Markdown table; columns whose cells all start with a digit or ``*`` are right-aligned."""
-    numeric = [all(str(row[i])[:1].isdigit() or str(row[i]).startswith("*") for row in rows)
-               for i in range(len(header))]
+    numeric = [
+        all(str(row[i])[:1].isdigit() or str(row[i]).startswith("*") for row in rows) for i in range(len(header))
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
     return lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
 
@@ -632,12 +681,28 @@ def _tenths(load: dict[str, Any]) -> list[str]:
         d = {key: sample[key] - before[key] for key in before}
         thousands = d["rows"] / 1000
         others = max(d["machine_busy_s"] - d["loader_cpu_s"] - d["server_cpu_s"], 0.0)
-        rows.append([_n(sample["rows"]), _n(d["rows"] / d["seconds"]) if d["seconds"] else "",
-                     f"{1000 * d['loader_cpu_s'] / thousands:.0f}", f"{1000 * d['server_cpu_s'] / thousands:.0f}",
-                     f"{others / d['seconds']:.2f}" if d["seconds"] else "", f"{sample['rss_mib']:.0f}"])
+        rows.append(
+            [
+                _n(sample["rows"]),
+                _n(d["rows"] / d["seconds"]) if d["seconds"] else "",
+                f"{1000 * d['loader_cpu_s'] / thousands:.0f}",
+                f"{1000 * d['server_cpu_s'] / thousands:.0f}",
+                f"{others / d['seconds']:.2f}" if d["seconds"] else "",
+                f"{sample['rss_mib']:.0f}",
+            ]
+        )
         before = sample
-    return _table(["rows written", "rows/s in this tenth", "loader CPU ms / 1,000 rows",
-                   "server CPU ms / 1,000 rows", "other processes' CPU (cores)", "loader RSS MiB"], rows)
+    return _table(
+        [
+            "rows written",
+            "rows/s in this tenth",
+            "loader CPU ms / 1,000 rows",
+            "server CPU ms / 1,000 rows",
+            "other processes' CPU (cores)",
+            "loader RSS MiB",
+        ],
+        rows,
+    )
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -662,48 +727,121 @@ def markdown(result: dict[str, Any]) -> str:
     ]
     rows = []
     for r in loads.values():
-        rows.append([r["name"], _n(r["rows"]), r["batch_size"], f"{r['write_seconds']:.1f}", _n(r["rows_per_s"]),
-                     _n(r["nodes_per_s"]), _n(r["relationships_per_s"]), f"{r['client_cpu_seconds']:.0f}",
-                     f"{r['server_cpu_seconds']:.0f}", f"{r['other_cpu_cores']:.2f}", f"{r['peak_rss_mib']:.0f}",
-                     f"{r['server_peak_rss_mib']:.0f}"])
-    lines += _table(["load", "rows", "batch", "s", "rows/s", "nodes/s", "rels/s", "loader CPU s", "server CPU s",
-                     "others' CPU (cores)", "loader peak RSS MiB", "server peak RSS MiB"], rows)
+        rows.append(
+            [
+                r["name"],
+                _n(r["rows"]),
+                r["batch_size"],
+                f"{r['write_seconds']:.1f}",
+                _n(r["rows_per_s"]),
+                _n(r["nodes_per_s"]),
+                _n(r["relationships_per_s"]),
+                f"{r['client_cpu_seconds']:.0f}",
+                f"{r['server_cpu_seconds']:.0f}",
+                f"{r['other_cpu_cores']:.2f}",
+                f"{r['peak_rss_mib']:.0f}",
+                f"{r['server_peak_rss_mib']:.0f}",
+            ]
+        )
+    lines += _table(
+        [
+            "load",
+            "rows",
+            "batch",
+            "s",
+            "rows/s",
+            "nodes/s",
+            "rels/s",
+            "loader CPU s",
+            "server CPU s",
+            "others' CPU (cores)",
+            "loader peak RSS MiB",
+            "server peak RSS MiB",
+        ],
+        rows,
+    )
     lines += ["", "### Batched ÷ one row per transaction", ""]
     rows = []
     for kind, r in result["ratios"].items():
-        rows.append([kind, _n(r["batched_rows_per_s"]), _n(r["naive_rows_per_s"]), f"**{r['full_file']}×**",
-                     _n(r.get("slice_rows_per_s", 0)), f"{r.get('same_state', '')}×"])
-    lines += _table(["", "batched rows/s (whole file)", "one row per tx rows/s", "ratio",
-                     f"batched rows/s (slice, batch {result['batch_size']}, same DB state)", "ratio"], rows)
+        rows.append(
+            [
+                kind,
+                _n(r["batched_rows_per_s"]),
+                _n(r["naive_rows_per_s"]),
+                f"**{r['full_file']}×**",
+                _n(r.get("slice_rows_per_s", 0)),
+                f"{r.get('same_state', '')}×",
+            ]
+        )
+    lines += _table(
+        [
+            "",
+            "batched rows/s (whole file)",
+            "one row per tx rows/s",
+            "ratio",
+            f"batched rows/s (slice, batch {result['batch_size']}, same DB state)",
+            "ratio",
+        ],
+        rows,
+    )
     for key in ("purchases", "hm"):
         lines += ["", f"### Tenth by tenth: {loads[key]['name']}", ""]
         lines += _tenths(loads[key])
-    lines += ["", f"Loader RSS before it connects: {loads['purchases']['rss_start_mib']:.0f} MiB. "
-                  "Peak RSS of each load against its size:", ""]
+    lines += [
+        "",
+        f"Loader RSS before it connects: {loads['purchases']['rss_start_mib']:.0f} MiB. "
+        "Peak RSS of each load against its size:",
+        "",
+    ]
     by_size = sorted([*loads.values(), *result["sweep"]], key=lambda r: r["rows"])
-    lines += _table(["load", "rows", "batch", "peak RSS MiB"],
-                    [[r["name"], _n(r["rows"]), r["batch_size"], f"{r['peak_rss_mib']:.0f}"] for r in by_size])
+    lines += _table(
+        ["load", "rows", "batch", "peak RSS MiB"],
+        [[r["name"], _n(r["rows"]), r["batch_size"], f"{r['peak_rss_mib']:.0f}"] for r in by_size],
+    )
     lines += ["", "### Batch size (slices of the same files, loaded one after another)", ""]
-    lines += _table(["load", "rows", "s", "rows/s", "loader CPU s", "server CPU s", "others' CPU (cores)"],
-                    [[r["name"], _n(r["rows"]), f"{r['write_seconds']:.1f}", _n(r["rows_per_s"]),
-                      f"{r['client_cpu_seconds']:.1f}", f"{r['server_cpu_seconds']:.1f}", f"{r['other_cpu_cores']:.2f}"]
-                     for r in result["sweep"]])
+    lines += _table(
+        ["load", "rows", "s", "rows/s", "loader CPU s", "server CPU s", "others' CPU (cores)"],
+        [
+            [
+                r["name"],
+                _n(r["rows"]),
+                f"{r['write_seconds']:.1f}",
+                _n(r["rows_per_s"]),
+                f"{r['client_cpu_seconds']:.1f}",
+                f"{r['server_cpu_seconds']:.1f}",
+                f"{r['other_cpu_cores']:.2f}",
+            ]
+            for r in result["sweep"]
+        ],
+    )
     lines += ["", "Warm-ups before the measured runs (the JVM compiles as it goes):", ""]
-    lines += _table(["load", "rows", "s", "rows/s"],
-                    [[r["name"], _n(r["rows"]), f"{r['write_seconds']:.1f}", _n(r["rows_per_s"])]
-                     for r in result["warmups"]])
+    lines += _table(
+        ["load", "rows", "s", "rows/s"],
+        [[r["name"], _n(r["rows"]), f"{r['write_seconds']:.1f}", _n(r["rows_per_s"])] for r in result["warmups"]],
+    )
     lines += ["", f"### Server work per query (one batch of {result['batch_size']} rows, PROFILEd, rolled back)", ""]
     rows = []
     for kind, profiles in result["profiles"].items():
         for p in profiles:
             top = p["top_operators"][0]
-            rows.append([kind, p["query"], _n(p["db_hits"]), f"{p['db_hits'] / p['rows_in']:.1f}",
-                         f"{top['operator']} ({_n(top['db_hits'])})", ", ".join(p["scans"]) or "none"])
+            rows.append(
+                [
+                    kind,
+                    p["query"],
+                    _n(p["db_hits"]),
+                    f"{p['db_hits'] / p['rows_in']:.1f}",
+                    f"{top['operator']} ({_n(top['db_hits'])})",
+                    ", ".join(p["scans"]) or "none",
+                ]
+            )
     lines += _table(["load", "query", "db hits", "db hits/row", "top operator (db hits)", "label/type scans"], rows)
     g = result["graph"]
-    lines += ["", f"Graph at the end: {g['nodes']:,} nodes ({g['products']:,} products, of which "
-                  f"{g['productsNotInCatalog']:,} known only from purchases; {g['customers']:,} customers), "
-                  f"{g['relationships']:,} relationships ({g['purchases']:,} purchases)."]
+    lines += [
+        "",
+        f"Graph at the end: {g['nodes']:,} nodes ({g['products']:,} products, of which "
+        f"{g['productsNotInCatalog']:,} known only from purchases; {g['customers']:,} customers), "
+        f"{g['relationships']:,} relationships ({g['purchases']:,} purchases).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -712,20 +850,37 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest_scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=100_000, help="H&M + Myntra products to generate")
     parser.add_argument("--purchases", type=int, default=1_000_000, help="purchases to generate")
-    parser.add_argument("--datasets", type=Path, default=REAL_DATASETS,
-                        help="folder with hm/ and myntra/ of the real files to copy")
+    parser.add_argument(
+        "--datasets", type=Path, default=REAL_DATASETS, help="folder with hm/ and myntra/ of the real files to copy"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="folder for data, server and results")
     parser.add_argument("--batch-size", type=int, default=2000, help="rows per transaction of the batched loads")
-    parser.add_argument("--warmup-products", type=int, default=10_000,
-                        help="products loaded in batches, unmeasured, to warm the server up")
-    parser.add_argument("--warmup-naive-products", type=int, default=1000,
-                        help="products loaded one row per transaction, unmeasured, before the measured ones")
-    parser.add_argument("--warmup-naive-purchases", type=int, default=5000,
-                        help="purchases loaded one row per transaction, unmeasured, before the measured ones")
+    parser.add_argument(
+        "--warmup-products",
+        type=int,
+        default=10_000,
+        help="products loaded in batches, unmeasured, to warm the server up",
+    )
+    parser.add_argument(
+        "--warmup-naive-products",
+        type=int,
+        default=1000,
+        help="products loaded one row per transaction, unmeasured, before the measured ones",
+    )
+    parser.add_argument(
+        "--warmup-naive-purchases",
+        type=int,
+        default=5000,
+        help="purchases loaded one row per transaction, unmeasured, before the measured ones",
+    )
     parser.add_argument("--naive-products", type=int, default=2000, help="products loaded one row per transaction")
     parser.add_argument("--naive-purchases", type=int, default=10_000, help="purchases loaded one row per transaction")
-    parser.add_argument("--sweep", type=lambda text: [int(x) for x in text.split(",")], default=[1000, 2000, 5000],
-                        help="batch sizes to compare on slices, comma-separated")
+    parser.add_argument(
+        "--sweep",
+        type=lambda text: [int(x) for x in text.split(",")],
+        default=[1000, 2000, 5000],
+        help="batch sizes to compare on slices, comma-separated",
+    )
     parser.add_argument("--sweep-products", type=int, default=10_000, help="products per sweep slice")
     parser.add_argument("--sweep-purchases", type=int, default=50_000, help="purchases per sweep slice")
     parser.add_argument("--seed", type=int, default=7, help="seed of the generator")

@@ -13,7 +13,7 @@ home under ``--out``, free ports, stopped at the end, also on error):
    ``--retrain``.
 2. **Scaled files** (``bench.scale_data``): ``--products`` H&M + Myntra products and ``--copies``
    copies of the real transactions, each copy bought by its own copy of the 682 real customers.
-3. **Loads** with the library's loaders (``graphstore.ingest``, each in a subprocess of its own, as
+3. **Loads** with the library's loaders (``graphstore.ingest.loader``, each in a subprocess of its own, as
    in ``bench.ingest_scale``), then ``compute_preferences`` (PREFERS, for the re-ranking).
 4. **Vectors of the copies.** A copy of a row is a copy: each scaled product and customer gets the
    vector of the real row it copies, ``normalise(u + ε)`` with ``u`` the original's unit vector and

@@ -9,7 +9,7 @@ purchases and on copies of them, so a change to the training loops is measured o
 for, old and new code side by side in one command.
 
 **Data.** The H&M snapshot is read once from the dev graph (``relational.export.read_snapshot`` of
-the local server in ``graphstore.config.load_settings()``, ``purchase_source=hm``; kept in
+the local server in ``graphstore.core.config.load_settings()``, ``purchase_source=hm``; kept in
 ``<out>/snapshot.pkl``, delete it to read again). Scale ``s`` repeats everything per customer and
 product ``s`` times: customers, products, purchases and facts (copies point at the same attribute
 terms), text and photo vectors, as ``bench.relational_scale`` does through Neo4j, but in memory, so

@@ -16,7 +16,7 @@ home under ``--out``, free ports, stopped at the end, also on error):
    nothing again; a copy of a product with photos gets one ``Image`` (``id``, ``embedding``) per
    photo of the original, ``DEPICTS`` it: all that ``relational.export.read_snapshot`` reads, so
    photos grow with the catalog. The originals' vectors are read once from the dev graph (the local
-   server of ``graphstore.config.load_settings()``, which holds the real H&M and Myntra data, texts
+   server of ``graphstore.core.config.load_settings()``, which holds the real H&M and Myntra data, texts
    embedded and 704 photos linked) and kept in ``<out>/dev-vectors.npz``; delete it to read again.
 3. **Train**, then **evaluate**, each in a fresh subprocess, so that its CPU time and peak RSS are
    its own: ``relational.pipeline.train_models`` with the project's defaults (8 recommender epochs,

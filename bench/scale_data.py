@@ -193,9 +193,7 @@ def _days(path: Path) -> Iterator[tuple[list[str], list[tuple[int, list[str]]]]]
         yield header, day
 
 
-def write_transactions(
-    real: RealFiles, dest: Path, rows: int, hm_rows: int, seed: int
-) -> dict[str, int]:
+def write_transactions(real: RealFiles, dest: Path, rows: int, hm_rows: int, seed: int) -> dict[str, int]:
     """``rows`` copies of the real transactions, in date order, mapped onto the scaled files.
 
     Args:

@@ -173,12 +173,22 @@ def phase(spec: PhaseSpec) -> PhaseResult:
     import torch  # loaded by now
 
     return PhaseResult(
-        kind=spec.kind, batch_size=spec.batch_size, images=images, seconds=end.seconds, detections=detections,
-        imgsz=imgsz, stages=stages, cpu_seconds=end.loader_cpu_s, server_cpu_seconds=end.server_cpu_s,
+        kind=spec.kind,
+        batch_size=spec.batch_size,
+        images=images,
+        seconds=end.seconds,
+        detections=detections,
+        imgsz=imgsz,
+        stages=stages,
+        cpu_seconds=end.loader_cpu_s,
+        server_cpu_seconds=end.server_cpu_s,
         other_cpu_cores=round(max(end.machine_busy_s - end.loader_cpu_s - end.server_cpu_s, 0.0) / end.seconds, 2),
-        rss_start_mib=start.rss_mib, rss_ready_mib=ready_rss, peak_rss_mib=round(peak_rss_mib(), 1),
+        rss_start_mib=start.rss_mib,
+        rss_ready_mib=ready_rss,
+        peak_rss_mib=round(peak_rss_mib(), 1),
         measured_peak_rss_mib=measured_peak,
-        torch_threads=torch.get_num_threads(), extra=extra,
+        torch_threads=torch.get_num_threads(),
+        extra=extra,
     )
 
 
@@ -221,8 +231,14 @@ def _bare(spec: PhaseSpec, meter: _Meter) -> PhaseOutput:
     with ultralytics_logging():
         model = YOLO(str(spec.weights), task="segment")
         imgsz = _trained_imgsz(spec.weights)
-        options: dict[str, Any] = {"imgsz": imgsz, "batch": spec.batch_size, "conf": CONF, "iou": IOU,
-                                   "stream": True, "verbose": False}
+        options: dict[str, Any] = {
+            "imgsz": imgsz,
+            "batch": spec.batch_size,
+            "conf": CONF,
+            "iou": IOU,
+            "stream": True,
+            "verbose": False,
+        }
         if spec.kind == "bare-retina":
             options.update(retina_masks=True, rect=False)
 
@@ -266,12 +282,21 @@ def _pipeline(spec: PhaseSpec, meter: _Meter) -> PhaseOutput:
     stages["setup"] = round(report.seconds - sum(report.timings.values()), 3)
     w = report.write
     extra = {
-        "report_seconds": round(report.seconds, 3), "ok": report.ok, "skipped": report.skipped,
-        "failed": [(f.path, f.reason) for f in report.failed], "depicted": report.depicted,
-        "images_without_detections": report.images_without_detections, "model_version": report.model_version,
-        "embedding_model": report.embedding_model, "embeddings": report.ok + report.detections_written,
-        "write": {"batches": w.batches, "nodes_created": w.nodes_created,
-                  "relationships_created": w.relationships_created, "properties_set": w.properties_set},
+        "report_seconds": round(report.seconds, 3),
+        "ok": report.ok,
+        "skipped": report.skipped,
+        "failed": [(f.path, f.reason) for f in report.failed],
+        "depicted": report.depicted,
+        "images_without_detections": report.images_without_detections,
+        "model_version": report.model_version,
+        "embedding_model": report.embedding_model,
+        "embeddings": report.ok + report.detections_written,
+        "write": {
+            "batches": w.batches,
+            "nodes_created": w.nodes_created,
+            "relationships_created": w.relationships_created,
+            "properties_set": w.properties_set,
+        },
     }
     return report.files_seen, report.detections_written, _trained_imgsz(spec.weights), stages, extra, ready, peak
 
@@ -301,8 +326,12 @@ def run_phase(spec: PhaseSpec, monitor: ServerMonitor) -> PhaseResult:
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         result = pool.submit(phase, spec).result()
     result.server_peak_rss_mib = monitor.peak_mib
-    print(f"  done: {result.images} photos in {result.seconds:.1f} s = {result.images_per_s:.1f}/s, "
-          f"{result.detections} detections, peak RSS {result.peak_rss_mib:.0f} MiB", file=sys.stderr, flush=True)
+    print(
+        f"  done: {result.images} photos in {result.seconds:.1f} s = {result.images_per_s:.1f}/s, "
+        f"{result.detections} detections, peak RSS {result.peak_rss_mib:.0f} MiB",
+        file=sys.stderr,
+        flush=True,
+    )
     return result
 
 
@@ -337,23 +366,35 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
         for batch_size in args.batch_sizes:
             for kind in args.phases:
-                spec = PhaseSpec(cast(Kind, kind), tuple(map(str, photos)), tuple(map(str, warmup)), photos_file,
-                                 warmup_file, weights, batch_size, settings, server_pid, args.tuned_embed_batch)
+                spec = PhaseSpec(
+                    cast(Kind, kind),
+                    tuple(map(str, photos)),
+                    tuple(map(str, warmup)),
+                    photos_file,
+                    warmup_file,
+                    weights,
+                    batch_size,
+                    settings,
+                    server_pid,
+                    args.tuned_embed_batch,
+                )
                 phases.append(run_phase(spec, monitor))
         result["graph"] = read(driver, bq.VISION_GRAPH_CHECKS)[0]
-    result.update({
-        "command": "python -m bench.vision_pipeline " + " ".join(sys.argv[1:]),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine_info(),
-        "weights": str(weights),
-        "photos": {source: sum(1 for p in photos if f"/{source}/" in str(p)) for source in SOURCES},
-        "warmup_photos": len(warmup),
-        "seed": args.seed,
-        "catalogs": catalogs,
-        "total_seconds": round(time.perf_counter() - started, 1),
-        "phases": [{**asdict(p), "images_per_s": round(p.images_per_s, 2)} for p in phases],
-        "ratios": ratios(phases),
-    })
+    result.update(
+        {
+            "command": "python -m bench.vision_pipeline " + " ".join(sys.argv[1:]),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine_info(),
+            "weights": str(weights),
+            "photos": {source: sum(1 for p in photos if f"/{source}/" in str(p)) for source in SOURCES},
+            "warmup_photos": len(warmup),
+            "seed": args.seed,
+            "catalogs": catalogs,
+            "total_seconds": round(time.perf_counter() - started, 1),
+            "phases": [{**asdict(p), "images_per_s": round(p.images_per_s, 2)} for p in phases],
+            "ratios": ratios(phases),
+        }
+    )
     return result
 
 
@@ -362,9 +403,12 @@ def ratios(phases: list[PhaseResult]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for batch_size in sorted({p.batch_size for p in phases}):
         rate = {p.kind: p.images_per_s for p in phases if p.batch_size == batch_size}
-        out[str(batch_size)] = {f"{pipe}/{kind}": round(rate[pipe] / rate[kind], 3)
-                                for pipe in PIPELINES for kind in ("bare", "bare-retina")
-                                if rate.get(pipe) and rate.get(kind)}
+        out[str(batch_size)] = {
+            f"{pipe}/{kind}": round(rate[pipe] / rate[kind], 3)
+            for pipe in PIPELINES
+            for kind in ("bare", "bare-retina")
+            if rate.get(pipe) and rate.get(kind)
+        }
     return out
 
 
@@ -397,15 +441,47 @@ def markdown(result: dict[str, Any]) -> str:
             ratio = f"**{r[f'{key}/bare']:.2f}**" if f"{key}/bare" in r else "?"
             if f"{key}/bare-retina" in r:
                 ratio += f" ({r[f'{key}/bare-retina']:.2f})"
-        rows.append([KIND_NAMES[p["kind"]], p["batch_size"], p["images"], p["detections"], f"{p['seconds']:.1f}",
-                     f"{p['images_per_s']:.1f}", ratio, f"{p['cpu_seconds']:.1f}", f"{p['server_cpu_seconds']:.1f}",
-                     f"{p['other_cpu_cores']:.2f}", f"{p['rss_ready_mib']:.0f}",
-                     _mib(p["measured_peak_rss_mib"]), f"{p['peak_rss_mib']:.0f}"])
-    lines += _table(["phase", "batch", "photos", "detections", "s", "photos/s",
-                     "pipeline ÷ bare (÷ bare retina)", "CPU s", "server CPU s", "others' CPU (cores)",
-                     "RSS ready MiB", "peak RSS, measured part MiB", "peak RSS, whole process MiB"], rows)
-    lines += ["", "Stages of `ingest_images` (seconds, from `ImageIngestReport.timings`; setup is the rest of "
-                  "`report.seconds`: loading both models, the colour references, the per-batch skip query):", ""]
+        rows.append(
+            [
+                KIND_NAMES[p["kind"]],
+                p["batch_size"],
+                p["images"],
+                p["detections"],
+                f"{p['seconds']:.1f}",
+                f"{p['images_per_s']:.1f}",
+                ratio,
+                f"{p['cpu_seconds']:.1f}",
+                f"{p['server_cpu_seconds']:.1f}",
+                f"{p['other_cpu_cores']:.2f}",
+                f"{p['rss_ready_mib']:.0f}",
+                _mib(p["measured_peak_rss_mib"]),
+                f"{p['peak_rss_mib']:.0f}",
+            ]
+        )
+    lines += _table(
+        [
+            "phase",
+            "batch",
+            "photos",
+            "detections",
+            "s",
+            "photos/s",
+            "pipeline ÷ bare (÷ bare retina)",
+            "CPU s",
+            "server CPU s",
+            "others' CPU (cores)",
+            "RSS ready MiB",
+            "peak RSS, measured part MiB",
+            "peak RSS, whole process MiB",
+        ],
+        rows,
+    )
+    lines += [
+        "",
+        "Stages of `ingest_images` (seconds, from `ImageIngestReport.timings`; setup is the rest of "
+        "`report.seconds`: loading both models, the colour references, the per-batch skip query):",
+        "",
+    ]
     rows = []
     for p in phases:
         if p["kind"] not in PIPELINES:
@@ -413,13 +489,25 @@ def markdown(result: dict[str, Any]) -> str:
         total = sum(p["stages"].values())
         per_image = 1000 * total / p["images"]
         shares = [f"{p['stages'][s]:.2f} ({100 * p['stages'][s] / total:.0f}%)" for s in STAGES]
-        rows.append([KIND_NAMES[p["kind"]], p["batch_size"], *shares, f"{total:.2f}", f"{per_image:.0f}",
-                     p["extra"]["embeddings"], p["extra"]["depicted"]])
+        rows.append(
+            [
+                KIND_NAMES[p["kind"]],
+                p["batch_size"],
+                *shares,
+                f"{total:.2f}",
+                f"{per_image:.0f}",
+                p["extra"]["embeddings"],
+                p["extra"]["depicted"],
+            ]
+        )
     lines += _table(["phase", "batch", *STAGES, "total", "ms / photo", "embeddings", "photos linked to products"], rows)
     g = result["graph"]
-    lines += ["", f"Graph at the end: {g['images']} Image nodes, {g['detections']} Detection nodes "
-                  f"({g['detectionEmbeddings']} with embeddings), {g['depicts']} DEPICTS; Image nodes with "
-                  f"`detectionCount`: {g['withDetectionCount']}, with `detections`: {g['withDetections']}."]
+    lines += [
+        "",
+        f"Graph at the end: {g['images']} Image nodes, {g['detections']} Detection nodes "
+        f"({g['detectionEmbeddings']} with embeddings), {g['depicts']} DEPICTS; Image nodes with "
+        f"`detectionCount`: {g['withDetectionCount']}, with `detections`: {g['withDetections']}.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -444,24 +532,42 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.vision_pipeline", description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=200, help="photos measured, half Myntra and half H&M")
     parser.add_argument("--warmup", type=int, default=32, help="other photos for the warm-ups")
-    parser.add_argument("--batch-sizes", type=_ints, default=[8, 16, 32],
-                        help="batch sizes (detector batch = write transaction), comma-separated")
-    parser.add_argument("--phases", type=_kinds, default=DEFAULT_PHASES,
-                        help=f"phases per batch size, in order, comma-separated, of {','.join(KIND_NAMES)} "
-                             f"(default {','.join(DEFAULT_PHASES)})")
-    parser.add_argument("--tuned-embed-batch", type=int, default=4,
-                        help="embedder batch of the pipeline-tuned phase (the library's is 16)")
+    parser.add_argument(
+        "--batch-sizes",
+        type=_ints,
+        default=[8, 16, 32],
+        help="batch sizes (detector batch = write transaction), comma-separated",
+    )
+    parser.add_argument(
+        "--phases",
+        type=_kinds,
+        default=DEFAULT_PHASES,
+        help=f"phases per batch size, in order, comma-separated, of {','.join(KIND_NAMES)} "
+        f"(default {','.join(DEFAULT_PHASES)})",
+    )
+    parser.add_argument(
+        "--tuned-embed-batch",
+        type=int,
+        default=4,
+        help="embedder batch of the pipeline-tuned phase (the library's is 16)",
+    )
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="YOLO segmentation weights")
-    parser.add_argument("--datasets", type=Path, default=REAL_DATASETS,
-                        help="folder with myntra/ and hm/ (images/ and the catalog files)")
+    parser.add_argument(
+        "--datasets",
+        type=Path,
+        default=REAL_DATASETS,
+        help="folder with myntra/ and hm/ (images/ and the catalog files)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/out/vision"), help="folder for server and results")
     parser.add_argument("--seed", type=int, default=7, help="seed of the photo sample")
     parser.add_argument("--bolt-port", type=int, default=0, help="Bolt port of the benchmark server (0: a free one)")
     parser.add_argument("--http-port", type=int, default=0, help="HTTP port of the benchmark server (0: a free one)")
     args = parser.parse_args(argv)
     if args.images <= 0 or args.warmup <= 0 or args.tuned_embed_batch <= 0 or min(args.batch_sizes) <= 0:
-        parser.error(f"--images, --warmup, --tuned-embed-batch and --batch-sizes must be positive, got "
-                     f"{args.images}, {args.warmup}, {args.tuned_embed_batch}, {args.batch_sizes}")
+        parser.error(
+            f"--images, --warmup, --tuned-embed-batch and --batch-sizes must be positive, got "
+            f"{args.images}, {args.warmup}, {args.tuned_embed_batch}, {args.batch_sizes}"
+        )
     return args
 
 

@@ -5,16 +5,11 @@ The recommender's library (:mod:`relational.recommend`) is imported inside the c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from shopgraph.cli.common import driver, settings
-from shopgraph.cli.render import info, json_option, print_json, print_table
+from shopgraph.cli.render import json_option, print_json, print_recommendations
 from shopgraph.graphstore.core.defaults import RECOMMEND
-
-if TYPE_CHECKING:
-    from shopgraph.relational.recommend import Recommendations
 
 
 @click.command(name="recommend")
@@ -86,22 +81,4 @@ def recommend_cmd(
     if as_json:
         print_json(result)
         return
-    _print_recommendations(result)
-
-
-def _print_recommendations(result: Recommendations) -> None:
-    if result.note:
-        info(result.note)
-    who = f"customer {result.customer}" if result.customer else "a new customer"
-    rows = [
-        {
-            "product": r.product,
-            "name": r.name,
-            "brand": r.brand,
-            "category": r.category,
-            "score": r.score,
-            "reasons": "\n".join(r.reasons),
-        }
-        for r in result.items
-    ]
-    print_table(rows, list(rows[0]) if rows else ["product"], title=f"Recommended for {who} ({result.source})")
+    print_recommendations(result)

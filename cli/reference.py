@@ -37,5 +37,6 @@ def reference_markdown() -> str:
         parts.append(f"## `{ctx.command_path}`\n\n```text\n{ctx.command.get_help(ctx).rstrip()}\n```\n")
     return "\n".join(parts)
 
+
 if __name__ == "__main__":
     print(reference_markdown(), end="")

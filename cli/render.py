@@ -10,12 +10,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from shopgraph.relational.recommend import Recommendations
 
 console = Console()
 err_console = Console(stderr=True)
@@ -103,3 +106,22 @@ def library_chatter_to_stderr() -> Iterator[None]:
     """
     with contextlib.redirect_stdout(sys.stderr):
         yield
+
+
+def print_recommendations(result: Recommendations) -> None:
+    """Recommendations as a table, one row per product with its reasons; the note first, if any."""
+    if result.note:
+        info(result.note)
+    who = f"customer {result.customer}" if result.customer else "a new customer"
+    rows = [
+        {
+            "product": r.product,
+            "name": r.name,
+            "brand": r.brand,
+            "category": r.category,
+            "score": r.score,
+            "reasons": "\n".join(r.reasons),
+        }
+        for r in result.items
+    ]
+    print_table(rows, list(rows[0]) if rows else ["product"], title=f"Recommended for {who} ({result.source})")

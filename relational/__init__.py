@@ -15,3 +15,9 @@ Its modules by role:
 
 It talks to the rest of shopgraph only through the graph.
 """
+
+import warnings
+
+# PyTorch Geometric calls torch.jit.script while it is imported, which torch deprecates with a
+# FutureWarning on every start-up: a notice for PyG's maintainers, not for shopgraph's users.
+warnings.filterwarnings("ignore", message=r"`torch\.jit\.script` is deprecated", category=FutureWarning)

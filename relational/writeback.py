@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 from shopgraph.cypher.internal import relational as q
 from shopgraph.graphstore.core.errors import ConfigError, WriteFailed
 from shopgraph.graphstore.core.graph_model import vector_index
-from shopgraph.graphstore.core.runner import Batch, write, write_batches
+from shopgraph.graphstore.core.runner import Batch, read, write, write_batches
 from shopgraph.relational.data import FACT_RELATIONS
 
 StampPrefix = Literal["rec", "kge"]
@@ -307,3 +307,32 @@ def record_model_run(
         what=f"recording model run {version}",
         database=database,
     )
+
+
+@dataclass(frozen=True)
+class RecommenderState:
+    """The latest recommender run (``version`` None: never trained) and what it does not cover."""
+
+    version: str | None
+    trained_at: datetime | None
+    stale_customers: int
+    stale_products: int
+
+    @property
+    def current(self) -> bool:
+        """Trained, and every purchasing customer and every product carries this version's vector."""
+        return self.version is not None and self.stale_customers == 0 and self.stale_products == 0
+
+
+def recommender_state(driver: Driver, database: str | None = None) -> RecommenderState:
+    """Whether the graph's recommender vectors are those of its latest ``ModelRun`` (one read).
+
+    Raises:
+        QueryError: the read failed.
+    """
+    rows = read(driver, q.CURRENT_RECOMMENDER, what="the latest recommender run", database=database)
+    if not rows:
+        return RecommenderState(None, None, 0, 0)
+    row = rows[0]
+    trained_at = None if row["trainedAt"] is None else row["trainedAt"].to_native()  # a neo4j DateTime
+    return RecommenderState(row["version"], trained_at, row["staleCustomers"], row["staleProducts"])

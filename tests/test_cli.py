@@ -117,7 +117,7 @@ def test_external_server_is_never_managed(run) -> None:
     assert "NEO4J_URI" in result.stderr
 
 
-def test_demo_against_a_configured_server_loads_the_sample_and_prints_queries(run) -> None:
+def test_demo_shows_photos_detections_recommendations_and_an_answer_and_changes_nothing_again(run) -> None:
     code, out = run("demo", "--json")
     assert code == 0
     report = json.loads(out)
@@ -125,6 +125,30 @@ def test_demo_against_a_configured_server_loads_the_sample_and_prints_queries(ru
     assert [r["loaded"] for r in report["ingests"]] == [300, 642, 60, 2239]
     assert report["stats"]["labels"]["Customer"] == 60
     assert [title for title, _ in report["examples"]][0].startswith("the most active customer")
+    photos = report["photos"]
+    assert (photos["processed"], photos["skipped"], photos["failed"]) == (80, 0, 0)
+    assert photos["detections"] >= 80 and report["stats"]["labels"]["Image"] == 80
+    training = report["training"]
+    assert training["trained"] and training["version"].startswith("gnn-attention@")
+    assert (training["customers"], training["products_with_photo"]) == (60, 80)
+    recommendations = report["recommendations"]
+    assert recommendations["customer"] == SAMPLE_CUSTOMER and recommendations["source"] == "model"
+    assert len(recommendations["items"]) == 5 and all(item["reasons"] for item in recommendations["items"])
+    answer = report["question"]["answer"]
+    assert answer["intent"] == "product_brand" and answer["value"] == ["aurelia"], answer["text"]
+    preview = Path(report["question"]["preview"])
+    assert preview.read_bytes()[:3] == b"\xff\xd8\xff", "a JPEG"
+    assert report["question"]["objects"] and report["question"]["objects"][0]["colour"] == "black"
+
+    code, out = run("demo", "--json")
+    assert code == 0
+    again = json.loads(out)
+    assert all(r["write"]["nodes_created"] == 0 and r["write"]["relationships_created"] == 0 for r in again["ingests"])
+    assert (again["photos"]["processed"], again["photos"]["skipped"]) == (0, 80)
+    assert not again["training"]["trained"] and again["training"]["version"] == training["version"]
+    assert again["stats"] == report["stats"]
+    assert again["recommendations"] == recommendations
+    assert again["question"]["answer"]["text"] == answer["text"]
 
 
 # --- what a newcomer trips on ------------------------------------------------------------------

@@ -35,6 +35,7 @@ from shopgraph.vision.colour import ColourMatch, ColourMatcher
 from shopgraph.vision.detector import Detection, Detector
 from shopgraph.vision.embed import Embedder, masked_crop
 from shopgraph.vision.images import LoadedImage, load_image
+from shopgraph.vision.preview import save_preview
 
 STAGES = ("detect", "colour", "embed")
 """The stages :meth:`PhotoAnalyser.analyse_batch` times."""
@@ -148,6 +149,15 @@ class PhotoAnalysis:
         if not self.objects:
             return None
         return max(self.objects, key=lambda o: (o.mask_area, o.confidence))
+
+    def save_preview(self, path: Path) -> Path:
+        """Write the photo with each object's mask, box and ``<class> <confidence> <colour>`` label
+        drawn on it (:func:`vision.preview.save_preview`) to ``path`` as JPEG; returns ``path``.
+
+        Raises:
+            OSError: the file cannot be written.
+        """
+        return save_preview(path, self.pixels, self.detections, [o.colour_name for o in self.objects])
 
 
 PhotoInput = Path | str | LoadedImage

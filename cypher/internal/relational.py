@@ -21,16 +21,18 @@ _PURCHASE_FILTER = "($source IS NULL OR r.source = $source OR r.source STARTS WI
 SNAPSHOT_CUSTOMERS = f"""
 MATCH (c:Customer)-[r:PURCHASED]->(:Product)
 WHERE {_PURCHASE_FILTER}
-RETURN DISTINCT c.id AS id
+WITH DISTINCT c
+RETURN c.id AS id, c.age AS age
 ORDER BY id
 """
 
-# Every catalog product and every product bought in the selected purchases, with what the text
-# features need: the stored embedding (if asked for) and the text it should have been made from.
+# Every catalog product and every product bought in the selected purchases, with its variant group
+# (``productCode``: the colours of one H&M product share it) and what the text features need: the
+# stored embedding (if asked for) and the text it should have been made from.
 SNAPSHOT_PRODUCTS = f"""
 MATCH (p:Product)
 WHERE p.inCatalog = true OR EXISTS {{ MATCH (:Customer)-[r:PURCHASED]->(p) WHERE {_PURCHASE_FILTER} }}
-RETURN p.id AS id, coalesce(p.inCatalog, false) AS inCatalog,
+RETURN p.id AS id, coalesce(p.inCatalog, false) AS inCatalog, p.productCode AS productCode,
        CASE WHEN $withText THEN p.name END AS name,
        CASE WHEN $withText THEN p.description END AS description,
        CASE WHEN $withText THEN p.textEmbedding END AS textEmbedding,
@@ -147,6 +149,18 @@ MATCH (:Product)-[r:INFERRED]->()
 WHERE r.relation = $relation AND r.modelVersion <> $version
 CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS
 RETURN count(*) AS n
+"""
+
+# The latest recommender run, and how much of the graph it does not cover: purchasing customers and
+# bought or catalog products whose vectors another version (or none) wrote. Both 0: it is current.
+CURRENT_RECOMMENDER = """
+MATCH (m:ModelRun {kind: 'recommender'})
+WITH m ORDER BY m.trainedAt DESC LIMIT 1
+RETURN m.id AS version, m.trainedAt AS trainedAt,
+       COUNT { MATCH (c:Customer) WHERE EXISTS { (c)-[:PURCHASED]->(:Product) }
+               AND coalesce(c.recModelVersion, '') <> m.id } AS staleCustomers,
+       COUNT { MATCH (p:Product) WHERE (p.inCatalog = true OR EXISTS { (:Customer)-[:PURCHASED]->(p) })
+               AND coalesce(p.recModelVersion, '') <> m.id } AS staleProducts
 """
 
 RECORD_MODEL_RUN = """

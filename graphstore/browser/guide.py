@@ -7,7 +7,7 @@ into slides at its ``<slide>`` elements, and give every ``<pre class="runnable">
 sheet, which Browser keeps. Browser fetches only from hosts on the server's
 ``browser.remote_content_hostname_allowlist``, by default ``guides.neo4j.com,localhost`` on every
 Neo4j 5: hence ``localhost`` URLs, which work for the embedded server and a Docker one alike, with
-no setting to change. ``graphstore.guide_server`` serves both files.
+no setting to change. ``graphstore.browser.guide_server`` serves both files.
 
 The guide lists the library as it is when it is built: each read query's purpose, what it needs,
 a block that sets its parameters (``:param name => <Cypher>``, evaluated by the server, so an int
@@ -223,7 +223,8 @@ def example_values(query: NamedQuery) -> dict[str, Any]:
             if p.name not in SAMPLE_VALUES:
                 raise QueryError(
                     f"cypher/{query.name}.cypher: required parameter {p.name} has no sample value for the "
-                    "Browser guide; add one that exists in the demo graph to SAMPLE_VALUES in graphstore/browser.py"
+                    "Browser guide; add one that exists in the demo graph to SAMPLE_VALUES in "
+                    "graphstore/browser/guide.py"
                 )
             values[p.name] = SAMPLE_VALUES[p.name]
         else:

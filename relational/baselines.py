@@ -25,13 +25,6 @@ from shopgraph.graphstore.core.errors import ConfigError, ShopgraphError
 from shopgraph.relational.data import Purchases, Recommender, Snapshot
 
 
-def reference_day(data: Snapshot) -> int:
-    """The day "now" for a fitted view: its cut-off, else the day after its last purchase (0 if none)."""
-    if data.cutoff is not None:
-        return int(data.cutoff)
-    return int(data.purchases.day.max()) + 1 if len(data.purchases) else 0
-
-
 def _check_k(k: int) -> None:
     if k < 1:
         raise ConfigError(f"recommend: k must be at least 1, got {k}")
@@ -100,7 +93,7 @@ class Popularity(_Fitted):
 class RecentPopularity(_Fitted):
     """The products bought most often in the ``window`` days before the cut-off.
 
-    Ranking: purchase lines in ``[ref - window, ref)`` (``ref`` = :func:`reference_day`), ties
+    Ranking: purchase lines in ``[ref - window, ref)`` (``ref`` = :meth:`Snapshot.reference_day`), ties
     and products not bought in the window ordered by all-time purchase lines, so the list only runs
     short when fewer than ``k`` products were ever bought. ``counts`` holds the window counts.
     """
@@ -116,7 +109,7 @@ class RecentPopularity(_Fitted):
 
     def fit(self, data: Snapshot) -> None:
         """Count purchase lines per product in the last ``window`` days of ``data``."""
-        ref = reference_day(data)
+        ref = data.reference_day()
         total = _counts(data.purchases, data.num_products)
         self.counts = _counts(data.purchases.between(ref - self.window, ref), data.num_products)
         self.order = _ranking(self.counts, total, among=total > 0)
@@ -149,12 +142,63 @@ class RepurchaseThenPopular(_Fitted):
         self._own = own_products(data.purchases, data.num_products)
         self._fitted = True
 
+    def own(self, customer: int) -> NDArray[np.int64]:
+        """The customer's past products in list order (empty for a customer without purchases)."""
+        return self._own.get(int(customer), np.zeros(0, dtype=np.int64))
+
+    @property
+    def popular_order(self) -> NDArray[np.int64]:
+        """The recent-popularity ranking that fills each list."""
+        return self._popular.order
+
     def recommend(self, customers: NDArray[np.int64], k: int) -> NDArray[np.int64]:
         """Own products first, then recently popular ones, ``k`` per customer."""
         self._require_fit()
         _check_k(k)
-        empty = np.zeros(0, dtype=np.int64)
-        return _fill([self._own.get(int(c), empty) for c in customers], self._popular.order, k)
+        return _fill([self.own(int(c)) for c in customers], self._popular.order, k)
+
+
+class RepurchaseThen(_Fitted):
+    """Own products (as :class:`RepurchaseThenPopular`), then one candidate source's products for
+    the customer (:mod:`relational.candidates`, best score first), then recent popularity.
+
+    ``siblings``: other colours of the products they bought; ``copurchase``: products bought in the
+    same week by others who bought theirs. The two stronger rules the learned ranker must beat.
+    """
+
+    def __init__(self, source: str, window: int = 28) -> None:
+        from shopgraph.relational.candidates import SOURCES
+
+        if source not in SOURCES or source in ("repurchase", "popular"):
+            raise ConfigError(f"RepurchaseThen: source must be a personal candidate source, got {source!r}")
+        self.source = source
+        self.name = f"repurchase_{source}_popular"
+        self._own = RepurchaseThenPopular(window)
+        self._view: Snapshot | None = None
+
+    def fit(self, data: Snapshot) -> None:
+        """Fit the repurchase-then-popular lists; the source is computed per call on the same view."""
+        self._own.fit(data)
+        self._view = data
+        self._fitted = True
+
+    def recommend(self, customers: NDArray[np.int64], k: int) -> NDArray[np.int64]:
+        """Own products, then the source's, then recently popular ones, ``k`` per customer."""
+        from shopgraph.relational.candidates import generate
+
+        self._require_fit()
+        _check_k(k)
+        assert self._view is not None
+        customers = np.asarray(customers, dtype=np.int64)
+        extra = generate(self._view, customers, sources=[self.source]).sources[self.source].tocsr()
+        personal = []
+        for row, c in enumerate(customers):
+            start, end = extra.indptr[row], extra.indptr[row + 1]
+            idx, val = extra.indices[start:end], extra.data[start:end]
+            ranked = idx[np.lexsort((idx, -val))].astype(np.int64)
+            own = self._own.own(int(c))
+            personal.append(np.concatenate([own, ranked[~np.isin(ranked, own)]]))
+        return _fill(personal, self._own.popular_order, k)
 
 
 def purchase_pairs(
@@ -192,7 +236,7 @@ class ItemKNN(_Fitted):
     (a product is not its own neighbour; ``sim(i, i) = 0``). A customer's score for product ``j``
     is ``Σ_i w_ui · sim(i, j)`` over their past products ``i``, with ``w_ui = 1``, or, given
     ``half_life`` (days), ``w_ui = 2^{-(ref - last_ui) / half_life}`` where ``last_ui`` is the
-    last day they bought ``i`` and ``ref`` is :func:`reference_day`. Every co-purchased product
+    last day they bought ``i`` and ``ref`` is :meth:`Snapshot.reference_day`. Every co-purchased product
     is a neighbour (no top-n cut: the purchase data is sparse). Products with a positive score come
     first (ties by all-time popularity, then position); :class:`RecentPopularity` fills the rest.
     """
@@ -224,7 +268,7 @@ class ItemKNN(_Fitted):
         if self.half_life is None:
             self._profile = bought
         else:
-            weight = np.power(2.0, -(reference_day(data) - last) / self.half_life)
+            weight = np.power(2.0, -(data.reference_day() - last) / self.half_life)
             self._profile = sp.csr_matrix((weight, (customer, product)), shape=shape)
         self._fitted = True
 
@@ -462,14 +506,17 @@ class LightGCN(_PairwiseRanker):
 
 
 def baseline_factories(seed: int = 0) -> list[Callable[[], Recommender]]:
-    """The six baselines with their defaults, as fresh-instance factories for ``evaluate``.
+    """The eight baselines with their defaults, as fresh-instance factories for ``evaluate``.
 
-    Order: popularity, recent popularity, repurchase then popular, item-kNN, BPR, LightGCN.
+    Order: popularity, recent popularity, repurchase then popular, repurchase + siblings + popular,
+    repurchase + co-purchase + popular, item-kNN, BPR, LightGCN.
     """
     return [
         Popularity,
         RecentPopularity,
         RepurchaseThenPopular,
+        lambda: RepurchaseThen("siblings"),
+        lambda: RepurchaseThen("copurchase"),
         ItemKNN,
         lambda: BPR(seed=seed),
         lambda: LightGCN(seed=seed),

@@ -86,6 +86,10 @@ class Snapshot:
     text: NDArray[np.float32] | None = None  # (products, TEXT_EMBEDDING_DIM) unit rows; zero row = no text
     image: NDArray[np.float32] | None = None  # (products, IMAGE_EMBEDDING_DIM) unit rows; zero row = no photo
     cutoff: int | None = None  # set by until(): no purchase on or after this day is present
+    # Per product, its variant group: products sharing a productCode (an H&M product's colours) share
+    # a group, a product without one is a group of its own. None: not read (every product alone).
+    product_group: NDArray[np.int64] | None = None
+    customer_age: NDArray[np.float32] | None = None  # per customer, years; NaN unknown; None: not read
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -95,6 +99,18 @@ class Snapshot:
     @property
     def num_products(self) -> int:
         return len(self.product_ids)
+
+    def groups(self) -> NDArray[np.int64]:
+        """Per product, its variant group (``product_group``, or each product its own group)."""
+        if self.product_group is None:
+            return np.arange(self.num_products, dtype=np.int64)
+        return self.product_group
+
+    def reference_day(self) -> int:
+        """The day "now" for this view: its cut-off, else the day after its last purchase (0 if none)."""
+        if self.cutoff is not None:
+            return int(self.cutoff)
+        return int(self.purchases.day.max()) + 1 if len(self.purchases) else 0
 
     def until(self, cutoff: int) -> Snapshot:
         """The view a model trained at ``cutoff`` may use: purchases strictly before that day."""

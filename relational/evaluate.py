@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from numpy.typing import NDArray
 
 from shopgraph.graphstore.core.defaults import EVALUATION
 from shopgraph.graphstore.core.errors import ConfigError, ShopgraphError
 from shopgraph.relational.data import Recommender, Snapshot, from_day
-from shopgraph.relational.metrics import METRICS, score
+from shopgraph.relational.metrics import METRICS, per_row, score
 from shopgraph.relational.split import make_task, rolling_cutoffs
 
 METRIC_LABELS = {
@@ -41,6 +42,10 @@ class CutoffResult:
     metrics: dict[str, float]
     fit_seconds: float
     history: list[dict[str, float]]
+    # Per pair (the task's customer order, the same for every method): each metric's value, and
+    # whether the customer is a repeat buyer at this cut-off (``split.EvalTask.repeat``).
+    rows: dict[str, NDArray[np.float64]] = field(default_factory=dict, repr=False, compare=False)
+    repeat: NDArray[np.bool_] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,15 @@ class MethodResult:
     pairs: int
     fit_seconds: float
     per_cutoff: list[CutoffResult]
+
+    def values(self, metric: str) -> NDArray[np.float64]:
+        """``metric`` per (customer, cut-off) pair, cut-offs in order: paired across methods."""
+        return np.concatenate([r.rows[metric] for r in self.per_cutoff]) if self.per_cutoff else np.zeros(0)
+
+    def repeat(self) -> NDArray[np.bool_]:
+        """Per pair, in :meth:`values` order: a repeat buyer (True) or an explorer."""
+        parts = [r.repeat if r.repeat is not None else np.zeros(r.pairs, dtype=bool) for r in self.per_cutoff]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
     @property
     def history(self) -> list[dict[str, float]]:
@@ -190,7 +204,9 @@ def evaluate(
                 )
             history = [dict(row) for row in getattr(method, "history", [])]
             metrics = score(recs, task.truth, k, snapshot.num_products)
-            results.setdefault(method.name, []).append(CutoffResult(task.cutoff, len(task), metrics, seconds, history))
+            rows = per_row(recs, task.truth, k)
+            result = CutoffResult(task.cutoff, len(task), metrics, seconds, history, rows, task.repeat)
+            results.setdefault(method.name, []).append(result)
             done += 1
             if progress is not None:
                 progress(done, total, f"{method.name} @ {from_day(task.cutoff).isoformat()}")

@@ -78,7 +78,7 @@ def read_snapshot(
     data = read_transaction(
         driver, _read, params, with_text, with_images, report, what="reading the snapshot", database=database
     )
-    customer_ids, product_ids, in_catalog, purchases, facts, term_ids, texts, image = data
+    customer_ids, product_ids, in_catalog, purchases, facts, term_ids, texts, image, groups, age = data
     if not customer_ids:
         where = "" if purchase_source is None else f" with source {purchase_source!r} or '{purchase_source}:...'"
         raise InputError(
@@ -98,6 +98,8 @@ def read_snapshot(
         in_catalog=in_catalog,
         text=text,
         image=image,
+        product_group=groups,
+        customer_age=age,
         extra={"purchase_source": purchase_source, "text_computed": computed},
     )
 
@@ -105,17 +107,23 @@ def read_snapshot(
 def _read(
     tx: ManagedTransaction, params: dict[str, Any], with_text: bool, with_images: bool, report: Progress
 ) -> tuple[Any, ...]:
-    customer_ids = [r["id"] for r in tx.run(q.SNAPSHOT_CUSTOMERS, params)]
+    customer_ids: list[str] = []
+    ages = array("f")
+    for r in tx.run(q.SNAPSHOT_CUSTOMERS, params):
+        customer_ids.append(r["id"])
+        ages.append(_age(r["age"]))
     report("customers", len(customer_ids))
     if not customer_ids:
-        return [], [], np.zeros(0, np.bool_), None, {}, {}, [], None
+        return [], [], np.zeros(0, np.bool_), None, {}, {}, [], None, None, None
 
     product_ids: list[str] = []
     catalog: list[bool] = []
+    codes: list[str | None] = []
     texts: list[tuple[str, NDArray[np.float32] | None]] = []
     for r in tx.run(q.SNAPSHOT_PRODUCTS, {**params, "withText": with_text}):
         product_ids.append(r["id"])
         catalog.append(bool(r["inCatalog"]))
+        codes.append(r["productCode"])
         if with_text:
             texts.append(_stored_text(r["id"], r["name"], r["description"], r["textEmbedding"], r["textEmbeddingOf"]))
     report("products", len(product_ids))
@@ -162,7 +170,25 @@ def _read(
         report("facts", edges)
 
     image = _image_matrix(tx, product_pos, report) if with_images else None
-    return customer_ids, product_ids, np.array(catalog, dtype=np.bool_), purchases, facts, term_ids, texts, image
+    groups = _groups(product_ids, codes)
+    age = np.frombuffer(ages, dtype=np.float32).copy()
+    catalog_mask = np.array(catalog, dtype=np.bool_)
+    return customer_ids, product_ids, catalog_mask, purchases, facts, term_ids, texts, image, groups, age
+
+
+def _age(value: Any) -> float:
+    """A customer's age as a float, NaN when missing or not a number."""
+    try:
+        return float(value) if value is not None else float("nan")
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _groups(product_ids: list[str], codes: list[str | None]) -> NDArray[np.int64]:
+    """Variant group per product: one per distinct ``(source, productCode)``, else one per product."""
+    keys = [f"{pid.split(':', 1)[0]}:{code}" if code else pid for pid, code in zip(product_ids, codes, strict=True)]
+    _, inverse = np.unique(np.array(keys, dtype=object), return_inverse=True)
+    return inverse.astype(np.int64)
 
 
 def _stored_text(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from shopgraph.graphstore.core.errors import ConfigError
 
@@ -89,6 +89,21 @@ def coverage(recommendations: ArrayLike, catalog_size: int, k: int = 12) -> floa
     return float(np.unique(top[top >= 0]).shape[0] / catalog_size)
 
 
+def per_row(recommendations: ArrayLike, truth: Sequence[set[int]], k: int) -> dict[str, NDArray[np.float64]]:
+    """Each row's AP@k, recall@k, NDCG@k and hit, as ``{"map", "recall", "ndcg", "hit_rate"}`` arrays
+    (the values :func:`score` averages; the pairs a bootstrap resamples)."""
+    recs = np.asarray(recommendations, dtype=np.int64)
+    if recs.size == 0:
+        recs = recs.reshape(len(truth), 0)
+    rows = list(zip(recs, truth, strict=True))
+    return {
+        "map": np.array([average_precision_at_k(p, t, k) for p, t in rows], dtype=np.float64),
+        "recall": np.array([recall_at_k(p, t, k) for p, t in rows], dtype=np.float64),
+        "ndcg": np.array([ndcg_at_k(p, t, k) for p, t in rows], dtype=np.float64),
+        "hit_rate": np.array([hit_rate(p, t, k) for p, t in rows], dtype=np.float64),
+    }
+
+
 def score(recommendations: ArrayLike, truth: Sequence[set[int]], k: int, catalog_size: int) -> dict[str, float]:
     """Every metric over a set of rows: ``recommendations`` is ``(rows, >= k)``, ``truth`` one set per row.
 
@@ -105,12 +120,32 @@ def score(recommendations: ArrayLike, truth: Sequence[set[int]], k: int, catalog
         recs = recs.reshape(len(truth), 0)
     if recs.ndim != 2 or recs.shape[0] != len(truth):
         raise ConfigError(f"score: {recs.shape} recommendations for {len(truth)} truth rows")
-    rows = list(zip(recs, truth, strict=True))
-    n = max(len(rows), 1)
-    return {
-        "map": sum(average_precision_at_k(p, t, k) for p, t in rows) / n,
-        "recall": sum(recall_at_k(p, t, k) for p, t in rows) / n,
-        "ndcg": sum(ndcg_at_k(p, t, k) for p, t in rows) / n,
-        "hit_rate": sum(hit_rate(p, t, k) for p, t in rows) / n,
-        "coverage": coverage(recs, catalog_size, k),
-    }
+    rows = per_row(recs, truth, k)
+    means = {m: float(v.mean()) if v.shape[0] else 0.0 for m, v in rows.items()}
+    return {**means, "coverage": coverage(recs, catalog_size, k)}
+
+
+def paired_bootstrap(
+    a: ArrayLike, b: ArrayLike, samples: int = 2000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float, float]:
+    """The mean of ``a − b`` over paired rows and its percentile bootstrap interval.
+
+    Rows (customer, cut-off pairs) are resampled with replacement ``samples`` times; each resample's
+    mean difference ``(1/n) Σ (aᵢ − bᵢ)`` is one draw; the interval is the draws' ``(1 − level)/2``
+    and ``(1 + level)/2`` quantiles. Returns ``(mean difference, low, high)``.
+
+    Raises:
+        ConfigError: ``a`` and ``b`` differ in length, or are empty.
+    """
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if x.shape != y.shape or x.ndim != 1 or not x.shape[0]:
+        raise ConfigError(f"paired_bootstrap: need two equal non-empty rows of values, got {x.shape} and {y.shape}")
+    diff = x - y
+    rng = np.random.default_rng(seed)
+    draws = np.empty(samples)
+    for start in range(0, samples, 256):  # blocks keep the index matrix small
+        n = min(256, samples - start)
+        draws[start : start + n] = diff[rng.integers(0, diff.shape[0], size=(n, diff.shape[0]))].mean(axis=1)
+    tail = (1 - level) / 2
+    low, high = np.quantile(draws, [tail, 1 - tail])
+    return float(diff.mean()), float(low), float(high)

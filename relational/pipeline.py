@@ -29,6 +29,15 @@ from neo4j import Driver
 from shopgraph.graphstore.core.defaults import EVALUATION, RECOMMENDER
 from shopgraph.graphstore.core.errors import ConfigError
 from shopgraph.relational.baselines import baseline_factories
+from shopgraph.relational.candidates import SourceSettings, candidate_recall, generate
+from shopgraph.relational.comparison import (
+    add_recall,
+    compare,
+    render_ablation,
+    render_candidate_recall,
+    render_comparison,
+    render_importance,
+)
 from shopgraph.relational.data import Recommender, Snapshot, from_day
 from shopgraph.relational.evaluate import EvaluationReport, evaluate, plot_report, render_markdown
 from shopgraph.relational.export import read_snapshot
@@ -37,7 +46,9 @@ from shopgraph.relational.kge_eval import compare_kge
 from shopgraph.relational.kge_infer import propose_missing
 from shopgraph.relational.memory import peak_rss_mib
 from shopgraph.relational.models.fusion import FUSIONS
-from shopgraph.relational.split import rolling_cutoffs
+from shopgraph.relational.ranker import ABLATION_BASE, LearnedRanker, RankerSettings, ranker_factories
+from shopgraph.relational.ranker_vectors import GridVectors, KGEVectors, gnn_fit
+from shopgraph.relational.split import make_task, rolling_cutoffs
 from shopgraph.relational.training.checkpoints import save_kge
 from shopgraph.relational.training.gnn import GNNRecommender
 from shopgraph.relational.training.kge import entity_embeddings
@@ -73,13 +84,19 @@ class RecommenderSettings:
     use_images: bool = True
 
     def build(
-        self, fusion: str | None = None, checkpoint_dir: Path | None = None, repurchase: float = 0.0
+        self,
+        fusion: str | None = None,
+        checkpoint_dir: Path | None = None,
+        repurchase: float = 0.0,
+        candidates: str = "known",
     ) -> GNNRecommender:
         """A fresh, unfitted recommender with these settings (``fusion`` overrides; ``repurchase``
-        is the ``β`` of the repurchase prior, 0 for the model alone)."""
+        is the ``β`` of the repurchase prior, 0 for the model alone; ``candidates`` which products
+        it may rank, ``known`` or ``bought`` before the cut-off)."""
         return GNNRecommender(
             fusion=fusion or self.fusion,
             repurchase=repurchase,
+            candidates=candidates,
             dim=self.dim,
             epochs=self.epochs,
             seed=self.seed,
@@ -143,11 +160,14 @@ class EvaluateReport:
     files: dict[str, str]
     seconds: float
     peak_rss_mib: float
+    # The comparison to the strongest rule, candidate recall, the ranker's importances, the inputs found.
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``."""
         return {
             **self.report.to_dict(),
+            **self.extras,
             "files": self.files,
             "seconds": self.seconds,
             "peakRssMiB": self.peak_rss_mib,
@@ -326,6 +346,45 @@ def train_models(
     )
 
 
+def data_inputs(snapshot: Snapshot) -> dict[str, int]:
+    """What the snapshot holds that candidate sources and features need (0: that input is absent,
+    and the sources and features built on it give nothing)."""
+    return {
+        "customers with an age": 0
+        if snapshot.customer_age is None
+        else int(np.count_nonzero(~np.isnan(snapshot.customer_age))),
+        "products in a variant group of 2+": 0
+        if snapshot.product_group is None
+        else int(np.count_nonzero(np.bincount(snapshot.product_group)[snapshot.product_group] > 1)),
+        "products with a text vector": 0 if snapshot.text is None else int(np.count_nonzero(snapshot.text.any(axis=1))),
+        "products with a photo vector": 0
+        if snapshot.image is None
+        else int(np.count_nonzero(snapshot.image.any(axis=1))),
+    }
+
+
+def render_inputs(inputs: dict[str, int]) -> str:
+    """One line per input, absent ones marked, for the report."""
+    lines = ["Inputs the candidate sources and features found in the graph:", ""]
+    lines += [
+        f"- {name}: {count:,}" + ("" if count else " (absent: what needs it is left out)")
+        for name, count in inputs.items()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class _Kept:
+    """A factory wrapper that keeps the last instance it made (to read a fitted ranker's importances)."""
+
+    def __init__(self, factory: Callable[[], LearnedRanker]) -> None:
+        self.factory = factory
+        self.last: LearnedRanker | None = None
+
+    def __call__(self) -> LearnedRanker:
+        self.last = self.factory()
+        return self.last
+
+
 def evaluate_models(
     driver: Driver,
     out_dir: Path,
@@ -334,29 +393,44 @@ def evaluate_models(
     fusions: Sequence[str] = FUSIONS,
     baselines: bool = True,
     repurchase_prior: float = REPURCHASE_PRIOR,
+    ranker: RankerSettings | None = None,
+    rankers: bool = True,
+    ablation: bool = True,
     purchase_source: str | None = None,
     cutoffs: int = EVALUATION.cutoffs,
     step: int = EVALUATION.step_days,
     horizon: int = EVALUATION.horizon_days,
     k: int = EVALUATION.k,
+    candidate_sizes: Sequence[int] = (50, 100, 200),
     database: str | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     say: Say | None = None,
 ) -> EvaluateReport:
-    """The recommender in each fusion variant against the baselines on the rolling time split.
+    """The learned ranker and the GNN against the baselines on the rolling time split.
 
     Every method is fitted at each of ``cutoffs`` cut-offs, ``step`` days apart (the last one
     ``horizon`` days before the last purchase), on the purchases before it, and asked for the top
     ``k`` products of every customer who bought in the ``horizon`` days after it and before it.
+    Every method ranks only products someone bought before the cut-off (availability without the
+    future: the catalog file tells nothing of when a never-bought article went on sale).
+
+    The report adds, to the metrics table: each method against the strongest baseline with
+    paired-bootstrap intervals and by segment (``relational.comparison``); the candidate recall of
+    every source and their union at ``candidate_sizes``; with ``ablation``, the ranker without
+    learned vectors, with each of text, photo, GNN and KGE alone, and with all; the ranker's
+    feature importances; and which inputs the graph had.
 
     Args:
         out_dir: where ``evaluation.md``, ``evaluation.json`` and ``evaluation.png`` are written.
-        fusions: the recommender's fusion variants to compare (the ablation).
-        baselines: include the six baselines.
+        fusions: the GNN's fusion variants to evaluate alone (empty: none).
+        baselines: include the eight baselines.
         repurchase_prior: also evaluate the settings' fusion (the first of ``fusions`` if it is not
-            among them) with the repurchase prior of this
-            ``β`` (``relational.training.gnn``), the model's vectors re-ranked by the customer's own
-            purchases; 0 leaves that row out.
+            among them) with the repurchase prior of this ``β`` (``relational.training.gnn``);
+            0 leaves that row out.
+        ranker: the learned ranker's settings (defaults: ``RankerSettings()``).
+        rankers: include the learned ranker.
+        ablation: include the ranker's ablation variants (fits the GNN at grid days and one KGE
+            model for their vector features, ``relational.ranker_vectors``).
         progress: called with (steps done, steps, what runs now).
 
     Returns:
@@ -377,20 +451,63 @@ def evaluate_models(
     note("reading the graph")
     snapshot = read_snapshot(driver, database=database, purchase_source=purchase_source)
     days = rolling_cutoffs(int(snapshot.purchases.day.max()), count=cutoffs, step=step, horizon=horizon)
-    factories: list[Callable[[], Recommender]] = list(baseline_factories(settings.seed)) if baselines else []
-    factories += [partial(settings.build, fusion) for fusion in fusions]
+    baseline_list = list(baseline_factories(settings.seed)) if baselines else []
+    factories: list[Callable[[], Recommender]] = list(baseline_list)
+    factories += [partial(settings.build, fusion, candidates="bought") for fusion in fusions]
     if repurchase_prior > 0 and fusions:
         fusion = settings.fusion if settings.fusion in fusions else fusions[0]
-        factories.append(partial(settings.build, fusion, repurchase=repurchase_prior))
+        factories.append(partial(settings.build, fusion, repurchase=repurchase_prior, candidates="bought"))
+    kept: _Kept | None = None
+    vector_fits: dict[str, GridVectors | KGEVectors] = {}
+    if rankers:
+        ranker_settings = ranker or RankerSettings(seed=settings.seed, horizon=horizon)
+        if ablation:
+            vector_fits["gnn"] = GridVectors(
+                gnn_fit(partial(settings.build, settings.fusion, candidates="bought")), anchor=days[-1], step=step
+            )
+            vector_fits["kge"] = KGEVectors(seed=settings.seed, recent=ranker_settings.sources.recent)
+        made = ranker_factories(ranker_settings, dict(vector_fits), ablation=ablation)
+        kept = _Kept(made[0])
+        factories += [kept, *made[1:]]
     with one_thread():
         report = evaluate(snapshot, factories, cutoffs=days, k=k, horizon=horizon, progress=progress)
+    note("candidate recall of each source")
+    recall: dict[str, dict[int, tuple[int, int]]] = {}
+    source_settings = SourceSettings(per_source=max(candidate_sizes))
+    for day in report.cutoffs:
+        task = make_task(snapshot, day, horizon)
+        if len(task):
+            found = generate(snapshot.until(day), task.customers, source_settings)
+            add_recall(recall, candidate_recall(found, task.truth, candidate_sizes))
+    baseline_names = [factory().name for factory in baseline_list]
+    comparison = compare(report, baseline_names) if baseline_names else None
+    inputs = data_inputs(snapshot)
+    importance = kept.last.importance if kept is not None and kept.last is not None else {}
+    sections = [render_markdown(report)]
+    if comparison is not None:
+        sections.append(render_comparison(comparison, k))
+    sections.append(render_candidate_recall(recall))
+    if rankers and ablation:
+        sections.append(render_ablation(report, ABLATION_BASE, k))
+    if importance:
+        sections.append(render_importance(importance))
+    sections.append(render_inputs(inputs))
+    markdown = "\n".join(sections)
     out_dir.mkdir(parents=True, exist_ok=True)
-    markdown = render_markdown(report)
     files = {
         "markdown": str(out_dir / "evaluation.md"),
         "json": str(out_dir / "evaluation.json"),
         "plot": str(plot_report(report, out_dir / "evaluation.png")),
     }
+    extras = {
+        "comparison": comparison.to_dict() if comparison is not None else None,
+        "candidateRecall": {
+            s: {str(n): hits / max(total, 1) for n, (hits, total) in by.items()} for s, by in recall.items()
+        },
+        "rankerImportance": importance,
+        "inputs": inputs,
+        "vectorFits": {name: fit.fits for name, fit in vector_fits.items()},
+    }
     Path(files["markdown"]).write_text(markdown + "\n", encoding="utf-8")
-    Path(files["json"]).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
-    return EvaluateReport(report, markdown, files, time.perf_counter() - started, peak_rss_mib())
+    Path(files["json"]).write_text(json.dumps({**report.to_dict(), **extras}, indent=2) + "\n", encoding="utf-8")
+    return EvaluateReport(report, markdown, files, time.perf_counter() - started, peak_rss_mib(), extras)

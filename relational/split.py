@@ -52,6 +52,9 @@ class EvalTask:
     horizon: int
     customers: NDArray[np.int64]
     truth: list[set[int]]
+    # Per customer: bought again in the window something they had bought before (a repeat buyer),
+    # rather than only products new to them (an explorer).
+    repeat: NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return int(self.customers.shape[0])
@@ -78,4 +81,7 @@ def make_task(snapshot: Snapshot, cutoff: int, horizon: int = 28) -> EvalTask:
     truth: list[set[int]] = [set() for _ in range(customers.shape[0])]
     for row, p in zip(np.searchsorted(customers, customer), product, strict=True):
         truth[int(row)].add(int(p))
-    return EvalTask(cutoff=int(cutoff), horizon=int(horizon), customers=customers, truth=truth)
+    before = purchases.before(cutoff)
+    owned = set(zip(before.customer.tolist(), before.product.tolist(), strict=True))
+    repeat = np.array([any((int(c), p) in owned for p in t) for c, t in zip(customers, truth, strict=True)], dtype=bool)
+    return EvalTask(cutoff=int(cutoff), horizon=int(horizon), customers=customers, truth=truth, repeat=repeat)

@@ -390,6 +390,15 @@ def test_evaluate_rejects_clashing_names_and_bad_lists() -> None:
         evaluate(data, [Popularity], cutoffs=[0], horizon=10)
 
 
-def test_baseline_factories_build_the_six_baselines() -> None:
+def test_baseline_factories_build_the_eight_baselines() -> None:
     names = [factory().name for factory in baseline_factories()]
-    assert names == ["popularity", "recent_popularity", "repurchase_then_popular", "item_knn", "bpr", "lightgcn"]
+    assert names == [
+        "popularity",
+        "recent_popularity",
+        "repurchase_then_popular",
+        "repurchase_siblings_popular",
+        "repurchase_copurchase_popular",
+        "item_knn",
+        "bpr",
+        "lightgcn",
+    ]

@@ -12,9 +12,11 @@ from neo4j import Driver
 
 from shopgraph.cli.main import cli
 from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
+from shopgraph.relational.candidates import SOURCES
 from shopgraph.relational.data import from_day, to_day
 from shopgraph.relational.export import read_snapshot
 from shopgraph.relational.pipeline import RecommenderSettings, evaluate_models, train_models
+from shopgraph.relational.ranker import RankerSettings
 from shopgraph.relational.split import make_task, rolling_cutoffs
 
 from .conftest import SAMPLE
@@ -22,6 +24,7 @@ from .conftest import SAMPLE
 pytestmark = pytest.mark.neo4j
 
 FAST = RecommenderSettings(epochs=2, seed=0)
+SMALL_RANKER = RankerSettings(train_cutoffs=4, trees=20)
 
 
 def load_sample(driver: Driver) -> None:
@@ -109,7 +112,9 @@ def test_training_twice_with_one_seed_gives_one_version_and_no_duplicates(driver
 
 def test_evaluate_scores_the_pairs_of_the_split_and_writes_its_report(driver: Driver, tmp_path: Path) -> None:
     load_sample(driver)
-    result = evaluate_models(driver, tmp_path, settings=FAST, fusions=("attention",), cutoffs=2)
+    result = evaluate_models(
+        driver, tmp_path, settings=FAST, fusions=("attention",), cutoffs=2, ranker=SMALL_RANKER, ablation=True
+    )
 
     snapshot = read_snapshot(driver, with_text=False, with_images=False)
     last = scalar(driver, "MATCH ()-[r:PURCHASED]->() RETURN max(r.date)")
@@ -130,16 +135,41 @@ def test_evaluate_scores_the_pairs_of_the_split_and_writes_its_report(driver: Dr
         "popularity",
         "recent_popularity",
         "repurchase_then_popular",
+        "repurchase_siblings_popular",
+        "repurchase_copurchase_popular",
         "item_knn",
         "bpr",
         "lightgcn",
-        "gnn-attention",
-        "gnn-attention+repurchase2",
+        "gnn-attention-bought",
+        "gnn-attention-bought+repurchase2",
+        "ranker",
+        "ranker - no vectors",
+        "ranker + text only",
+        "ranker + photo only",
+        "ranker + gnn only",
+        "ranker + kge only",
+        "ranker + all vectors",
     ]
     saved = json.loads(Path(result.files["json"]).read_text())
     assert saved["pairs"] == sum(result.report.pairs)
     assert Path(result.files["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "gnn-attention" in Path(result.files["markdown"]).read_text()
+    markdown = Path(result.files["markdown"]).read_text()
+    assert "gnn-attention" in markdown
+    # The comparison names the strongest baseline by MAP, and the candidate-recall table lists
+    # every source and the union, whose recall is at least any one source's.
+    baselines = [m for m in result.report.methods if not m.name.startswith(("gnn", "ranker"))]
+    assert saved["comparison"]["reference"] == max(baselines, key=lambda m: m.metrics["map"]).name
+    assert f"strongest baseline, **{saved['comparison']['reference']}**" in markdown
+    recall = saved["candidateRecall"]
+    assert set(recall) == {*SOURCES, "union"}
+    assert all(recall["union"]["200"] >= by["200"] for by in recall.values())
+    assert recall["repurchase"]["50"] > 0, "the sample's customers buy again some of their own"
+    # The GNN's vectors are fitted at grid days only, the KGE model once. Cut-offs c and c − 28;
+    # each ranker learns from 4 cut-offs a week apart, from 28 days before its own: grid days c,
+    # c − 28 (where each recommends) and c − 56, c − 84 (their training cut-offs): 4 fits, not 10.
+    assert saved["vectorFits"] == {"gnn": 4, "kge": 1}
+    assert "Ablation: what each learned-vector feature adds" in markdown
+    assert saved["inputs"]["customers with an age"] > 0 and saved["inputs"]["products in a variant group of 2+"] > 0
 
 
 def test_cli_evaluate_prints_the_table_as_json(driver: Driver, neo4j_settings, tmp_path: Path) -> None:
@@ -151,12 +181,25 @@ def test_cli_evaluate_prints_the_table_as_json(driver: Driver, neo4j_settings, t
     }
     result = CliRunner().invoke(
         cli,
-        ["evaluate", "--cutoffs", "1", "--epochs", "1", "--fusion", "concat", "--out", str(tmp_path), "--json"],
+        [
+            "evaluate",
+            "--cutoffs",
+            "1",
+            "--epochs",
+            "1",
+            "--fusion",
+            "concat",
+            "--no-ablation",
+            "--out",
+            str(tmp_path),
+            "--json",
+        ],
         env=env,
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert [m["name"] for m in data["methods"]][-2:] == ["gnn-concat", "gnn-concat+repurchase2"]
-    assert len(data["methods"]) == 8
+    names = [m["name"] for m in data["methods"]]
+    assert names[8:] == ["gnn-concat-bought", "gnn-concat-bought+repurchase2", "ranker"]
+    assert data["comparison"]["reference"] in names[:8]
     assert all(0.0 <= m["metrics"]["map"] <= 1.0 for m in data["methods"])

@@ -45,11 +45,23 @@ def configure_ultralytics(config_dir: Path | None = None) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     os.environ["YOLO_OFFLINE"] = "1"
     os.environ["YOLO_AUTOINSTALL"] = "0"
-    if "ultralytics" not in sys.modules:
+    first_import = "ultralytics" not in sys.modules
+    verbose = os.environ.get("YOLO_VERBOSE")
+    if first_import:
         os.environ["YOLO_CONFIG_DIR"] = str(directory)
+        # Its first import on a fresh home announces the new settings file on stdout: not our users' business.
+        os.environ["YOLO_VERBOSE"] = "False"
 
     from ultralytics import utils as ul_utils  # imported only now that the environment is set
 
+    if first_import:
+        if verbose is None:
+            del os.environ["YOLO_VERBOSE"]
+        else:
+            os.environ["YOLO_VERBOSE"] = verbose
+        # Back to what the user asked for (Ultralytics' default: verbose, INFO).
+        ul_utils.VERBOSE = verbose is None or verbose.strip().lower() in ("1", "true", "yes", "on", "y", "t")
+        logging.getLogger(ul_utils.LOGGING_NAME).setLevel(logging.INFO if ul_utils.VERBOSE else logging.ERROR)
     # Already-imported Ultralytics read the switches at import; set its globals to match.
     ul_utils.ONLINE = False
     ul_utils.AUTOINSTALL = False

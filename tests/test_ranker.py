@@ -1,0 +1,173 @@
+"""Candidate sources, pair features and the learned ranker, on hand-made snapshots whose rows can be
+checked by hand, and the no-leakage property on the shipped sample read from the real graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from shopgraph.relational.candidates import (
+    SourceSettings,
+    age_band,
+    candidate_recall,
+    copurchase_matrix,
+    generate,
+)
+from shopgraph.relational.data import Purchases, Snapshot
+from shopgraph.relational.ranker import LearnedRanker, RankerSettings
+from shopgraph.relational.ranker_features import labels, pair_features
+from shopgraph.relational.split import make_task
+
+
+def snapshot(lines: list[tuple[int, int, int]], products: int, groups: list[int] | None = None, **kw) -> Snapshot:
+    """Customers 0..n-1 and products 0..products-1; ``lines`` are (customer, product, day)."""
+    customer, product, day = (np.array(col) for col in zip(*lines, strict=True))
+    customers = int(customer.max()) + 1
+    return Snapshot(
+        customer_ids=[f"c{i}" for i in range(customers)],
+        product_ids=[f"hm:{i:010d}" for i in range(products)],
+        term_ids={},
+        purchases=Purchases(customer.astype(np.int64), product.astype(np.int64), day.astype(np.int32)),
+        facts={},
+        in_catalog=np.ones(products, dtype=bool),
+        product_group=None if groups is None else np.array(groups, dtype=np.int64),
+        **kw,
+    )
+
+
+def row(matrix, r: int) -> dict[int, float]:
+    m = matrix.tocsr()
+    span = slice(m.indptr[r], m.indptr[r + 1])
+    return {int(c): float(v) for c, v in zip(m.indices[span], m.data[span], strict=True)}
+
+
+# Customer 0 bought product 0 on day 90 and product 2 on day 96; customer 1 bought 0 and 1 on day 95
+# (one basket) and 3 on day 50; customer 2 bought 1 on day 99. Products 0 and 1 are one variant group.
+LINES = [(0, 0, 90), (0, 2, 96), (1, 0, 95), (1, 1, 95), (1, 3, 50), (2, 1, 99), (2, 5, 100)]
+GROUPS = [0, 0, 1, 2, 3, 4]
+
+
+def test_repurchase_weighs_each_own_line_by_its_recency() -> None:
+    view = snapshot(LINES, 6, GROUPS).until(100)
+    got = generate(view, np.array([0, 1]), SourceSettings(half_life=10.0), ["repurchase"]).sources["repurchase"]
+    assert row(got, 0) == pytest.approx({0: 2 ** (-10 / 10), 2: 2 ** (-4 / 10)})
+    assert row(got, 1) == pytest.approx({0: 2 ** (-0.5), 1: 2 ** (-0.5), 3: 2 ** (-5.0)})
+
+
+def test_siblings_are_the_other_bought_products_of_the_groups_they_bought() -> None:
+    view = snapshot(LINES, 6, GROUPS).until(100)  # product 5 is bought on day 100: not available yet
+    got = generate(view, np.array([0, 2]), SourceSettings(half_life=10.0), ["siblings"]).sources["siblings"]
+    assert row(got, 0) == pytest.approx({1: 2 ** (-1.0)}), "product 1 is product 0's sibling"
+    assert row(got, 1) == pytest.approx({0: 2 ** (-0.1)})
+
+
+def test_copurchase_counts_baskets_and_scores_by_own_recency() -> None:
+    view = snapshot(LINES, 6, GROUPS).until(100)
+    co = copurchase_matrix(view.purchases, 6, 100, SourceSettings(basket_days=7, basket_lookback=180)).toarray()
+    assert co[0, 1] == co[1, 0] == 1, "customer 1's basket {0, 1} (both on day 95)"
+    assert co[0, 2] == 0, "customer 0's days 90 and 96 fall in different 7-day periods counted back from day 99"
+    assert co[0, 3] == 0, "day 50 and day 95 are different periods"
+    got = generate(view, np.array([2]), SourceSettings(half_life=10.0), ["copurchase"]).sources["copurchase"]
+    assert row(got, 0) == pytest.approx({0: 2 ** (-0.1)}), "customer 2 bought 1 (day 99), bought with 0"
+
+
+def test_popularity_by_age_band_and_content_neighbours() -> None:
+    ages = np.array([20.0, 40.0, np.nan], dtype=np.float32)
+    assert age_band(ages).tolist() == [0, 2, 5]
+    text = np.zeros((6, 2), dtype=np.float32)
+    text[0], text[2], text[3] = (1, 0), (0.6, 0.8), (0, 1)
+    view = snapshot(LINES, 6, GROUPS, customer_age=ages, text=text).until(100)
+    got = generate(view, np.array([0, 1]), SourceSettings(popular_half_life=7.0), ["popular_age", "text"]).sources
+    assert row(got["popular_age"], 0) == {}, "customer 0 is alone in their band and bought all of its products"
+    assert row(got["popular_age"], 1) == {}
+    # Customer 1's recent products with text: 0 (day 95) and 3 (day 50); profile ∝ (1, 1); own ones are left out.
+    assert row(got["text"], 1) == pytest.approx({2: (0.6 + 0.8) / np.sqrt(2)})
+
+
+def test_candidate_recall_counts_window_purchases_found() -> None:
+    full = snapshot([*LINES, (0, 1, 101), (0, 4, 102), (1, 2, 103)], 6, GROUPS)
+    task = make_task(full, 100, 28)
+    candidates = generate(full.until(100), task.customers, SourceSettings(), ["repurchase", "siblings", "popular"])
+    recall = candidate_recall(candidates, task.truth, sizes=(1, 50))
+    # The window's purchases: customer 0 buys 1 and 4, customer 1 buys 2, customer 2 buys 5 (day 100).
+    assert recall["siblings"][50] == (1, 4), "customer 0's product 1"
+    assert recall["popular"][50] == (2, 4), "1 for customer 0 and 2 for customer 1: both bought before"
+    assert recall["union"][50] == (2, 4), "products 4 and 5 were never bought before: no source proposes them"
+
+
+def test_features_of_a_pair_by_hand() -> None:
+    view = snapshot(LINES, 6, GROUPS).until(100)
+    candidates = generate(view, np.array([0]), SourceSettings(half_life=10.0), ["repurchase", "siblings"])
+    features = pair_features(view, candidates, SourceSettings(half_life=10.0))
+    assert features.products.tolist() == [0, 1, 2]
+    at = {int(p): i for i, p in enumerate(features.products)}
+    col = features.column
+    assert col("own_count")[at[0]] == 1 and col("own_days")[at[0]] == 10
+    assert np.isnan(col("own_days")[at[1]]) and col("sibling_count")[at[1]] == 1 and col("sibling_days")[at[1]] == 10
+    assert col("pop_7")[at[1]] == 2 and col("pop_28")[at[2]] == 1 and col("item_buyers")[at[1]] == 2
+    assert col("item_first_days")[at[0]] == 10 and col("cust_lines")[at[0]] == 2 and col("cust_days")[at[0]] == 4
+    assert col("src_siblings")[at[1]] == pytest.approx(2 ** (-1.0))
+
+
+def test_no_feature_sees_the_window_after_the_cutoff() -> None:
+    """Whatever is bought on or after the cut-off, the features at the cut-off stay the same."""
+    base = snapshot(LINES, 6, GROUPS)
+    later = snapshot([*LINES, (0, 1, 100), (0, 3, 101), (2, 0, 120), (1, 4, 100)], 6, GROUPS)
+    for full in (base, later):
+        view = full.until(100)
+        assert int(view.purchases.day.max()) < 100
+    a = pair_features(base.until(100), generate(base.until(100), np.array([0, 1, 2])))
+    b = pair_features(later.until(100), generate(later.until(100), np.array([0, 1, 2])))
+    assert a.names == b.names and np.array_equal(a.products, b.products)
+    assert np.array_equal(a.values, b.values, equal_nan=True)
+
+
+def _busy_snapshot(seed: int) -> Snapshot:
+    """200 customers, 60 products in 20 groups of 3, 400 days; customers repeat their own groups."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    for c in range(200):
+        favourite = rng.integers(0, 20, size=2)
+        for _ in range(rng.integers(3, 12)):
+            g = favourite[rng.integers(0, 2)] if rng.random() < 0.7 else rng.integers(0, 20)
+            lines.append((c, int(g * 3 + rng.integers(0, 3)), int(rng.integers(0, 400))))
+    return snapshot(lines, 60, [p // 3 for p in range(60)])
+
+
+def test_the_ranker_is_deterministic_learns_only_before_the_cutoff_and_beats_chance() -> None:
+    full = _busy_snapshot(0)
+    view = full.until(372)
+    first, second = (LearnedRanker(RankerSettings(embeddings=(), trees=50)) for _ in range(2))
+    first.fit(view)
+    second.fit(view)
+    task = make_task(full, 372, 28)
+    lists = first.recommend(task.customers, 12)
+    assert np.array_equal(lists, second.recommend(task.customers, 12)), "same seed, same lists"
+    assert lists.shape == (len(task), 12) and (lists >= 0).all()
+    hits = sum(len(set(r.tolist()) & t) for r, t in zip(lists, task.truth, strict=True))
+    bought = sum(len(t) for t in task.truth)
+    assert hits / bought > 12 / 60 * 1.3, "well above a random list of 12 of 60 products"
+    assert first.importance and max(first.importance, key=first.importance.get).startswith(
+        ("group", "sibling", "own", "src")
+    )
+
+    # The view ends before the evaluated window, so changing that window changes nothing learned.
+    changed = snapshot(
+        [
+            (int(c), int(p), int(d))
+            for c, p, d in zip(*(full.purchases.customer, full.purchases.product, full.purchases.day), strict=True)
+            if d < 372
+        ]
+        + [(0, 0, 380), (1, 1, 390)],
+        60,
+        [p // 3 for p in range(60)],
+    )
+    third = LearnedRanker(RankerSettings(embeddings=(), trees=50))
+    third.fit(changed.until(372))
+    assert np.array_equal(lists, third.recommend(task.customers, 12))
+
+
+def test_labels_mark_bought_pairs() -> None:
+    view = snapshot(LINES, 6, GROUPS).until(100)
+    features = pair_features(view, generate(view, np.array([0, 1]), sources=["repurchase"]))
+    assert labels(features, [{2}, {3, 4}]).tolist() == [0, 1, 0, 0, 1]

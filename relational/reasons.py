@@ -157,4 +157,3 @@ def explain(
                 reasons.append(Reason(kind, weight, "close to your purchases in the graph model"))
         out.append(reasons)
     return out
-

@@ -54,6 +54,14 @@ def interval(difference: dict[str, float]) -> str:
 @click.option(
     "-k", "k", type=click.IntRange(1), default=EVALUATION.k, show_default=True, help="Recommendations per customer."
 )
+@click.option(
+    "--earlier",
+    "earlier_days",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Place every cut-off this many days earlier: the tuning part (224: the 8 cut-offs before the default 8).",
+)
 @click.option("--no-baselines", is_flag=True, help="Evaluate the recommender only.")
 @click.option("--no-ranker", is_flag=True, help="Leave out the learned ranker (and its ablation).")
 @click.option(
@@ -87,6 +95,7 @@ def evaluate(
     step: int,
     horizon: int,
     k: int,
+    earlier_days: int,
     no_baselines: bool,
     no_ranker: bool,
     ablation: bool,
@@ -126,6 +135,7 @@ def evaluate(
             step=step,
             horizon=horizon,
             k=k,
+            earlier_days=earlier_days,
             database=config.database,
             progress=lambda done, total, _what: update(done),
         )

@@ -15,7 +15,16 @@ from shopgraph.graphstore.core.defaults import RECOMMEND
 @click.command(name="recommend")
 @click.argument("customer", required=False)
 @click.option("-k", "k", type=click.IntRange(1), default=RECOMMEND.k, show_default=True, help="Products to recommend.")
-@click.option("--keep-purchased", is_flag=True, help="Also recommend products the customer has bought (repurchases).")
+@click.option(
+    "--keep-purchased/--drop-purchased",
+    default=None,
+    help="Keep or leave out products the customer has bought. Default: kept in the trained list, left out otherwise.",
+)
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Rank at query time from the recommender's vectors and preferences, not the list `train` wrote.",
+)
 @click.option(
     "--per-category",
     type=click.IntRange(1),
@@ -37,7 +46,8 @@ from shopgraph.graphstore.core.defaults import RECOMMEND
 def recommend_cmd(
     customer: str | None,
     k: int,
-    keep_purchased: bool,
+    keep_purchased: bool | None,
+    live: bool,
     per_category: int,
     cold: bool,
     brands: tuple[str, ...],
@@ -47,10 +57,12 @@ def recommend_cmd(
 ) -> None:
     """Recommend products to a customer, each with the reasons from the graph.
 
-    Candidates come from the recommender's vectors (nearest products to the customer's), re-ranked
-    by the customer's preferences (brand, category, colour, style), availability and diversity
-    across categories; products they bought are left out unless --keep-purchased. A customer the
-    recommender has not scored is ranked by preferences alone, and the output says so. With
+    Served from the graph: the list `shopgraph train` wrote as RECOMMENDED (the learned ranker's
+    best candidates, each with the sources that proposed it and the reasons that drove its score).
+    A customer new since training, or --live, is ranked at query time instead: the products nearest
+    the customer's recommender vector, re-ranked by their preferences (brand, category, colour,
+    style), availability and diversity across categories, products they bought left out unless
+    --keep-purchased; without a vector, by preferences alone. The output says which. With
     --cold-start, a new customer states brands, colours and categories instead (ids, names or
     synonyms; colours match their family, categories their subcategories).
 
@@ -75,7 +87,9 @@ def recommend_cmd(
     config = settings()
     with driver(config) as handle:
         if customer:
-            result = recommend(handle, customer, k, keep_purchased, per_category, database=config.database)
+            result = recommend(
+                handle, customer, k, keep_purchased, per_category, served=not live, database=config.database
+            )
         else:
             result = cold_start(handle, brands, colours, categories, k, per_category, database=config.database)
     if as_json:

@@ -120,6 +120,7 @@ def print_recommendations(result: Recommendations) -> None:
             "brand": r.brand,
             "category": r.category,
             "score": r.score,
+            **({"sources": ", ".join(r.sources)} if r.sources else {}),
             "reasons": "\n".join(r.reasons),
         }
         for r in result.items

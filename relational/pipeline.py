@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -48,6 +48,7 @@ from shopgraph.relational.memory import peak_rss_mib
 from shopgraph.relational.models.fusion import FUSIONS
 from shopgraph.relational.ranker import ABLATION_BASE, LearnedRanker, RankerSettings, ranker_factories
 from shopgraph.relational.ranker_vectors import GridVectors, KGEVectors, gnn_fit
+from shopgraph.relational.served import ServedItem, served_lists
 from shopgraph.relational.split import make_task, rolling_cutoffs
 from shopgraph.relational.training.checkpoints import save_kge
 from shopgraph.relational.training.gnn import GNNRecommender
@@ -55,9 +56,12 @@ from shopgraph.relational.training.kge import entity_embeddings
 from shopgraph.relational.writeback import (
     clear_stale_embeddings,
     clear_stale_inferred,
+    clear_stale_recommended,
+    product_names,
     record_model_run,
     write_embeddings,
     write_inferred,
+    write_recommended,
 )
 
 Say = Callable[[str], None]
@@ -125,6 +129,11 @@ class TrainReport:
     rec_attention: dict[str, float] | None
     rec_vectors: dict[str, int]
     checkpoints: list[str]
+    ranker_version: str = ""
+    ranker_groups: int = 0  # labelled (customer, cut-off) groups it learned from; 0: the rule fallback
+    ranker_importance: dict[str, float] = field(default_factory=dict)
+    recommended: int = 0  # RECOMMENDED relationships written
+    recommended_customers: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_mib: float = 0.0
 
@@ -146,6 +155,11 @@ class TrainReport:
             "recAttention": self.rec_attention,
             "recVectors": self.rec_vectors,
             "checkpoints": self.checkpoints,
+            "rankerVersion": self.ranker_version,
+            "rankerGroups": self.ranker_groups,
+            "rankerImportance": self.ranker_importance,
+            "recommended": self.recommended,
+            "recommendedCustomers": self.recommended_customers,
             "seconds": self.seconds,
             "peakRssMiB": self.peak_rss_mib,
         }
@@ -197,6 +211,15 @@ def rec_version(model: GNNRecommender, snapshot: Snapshot) -> str:
     return f"{model.name}@{digest.hexdigest()[:12]}"
 
 
+def name_cited(item: ServedItem, names: dict[str, str]) -> ServedItem:
+    """``item`` with the product ids its reasons cite replaced by the products' names."""
+    reasons = list(item.reasons)
+    for pid in item.cited:
+        if pid in names:
+            reasons = [text.replace(pid, names[pid]) for text in reasons]
+    return replace(item, reasons=tuple(reasons))
+
+
 def train_models(
     driver: Driver,
     models_dir: Path,
@@ -207,6 +230,8 @@ def train_models(
     kge_epochs: int | None = None,
     infer_relations: Sequence[str] = INFER_RELATIONS,
     min_inferred_score: float = 0.5,
+    ranker: RankerSettings | None = None,
+    served: int = RECOMMENDER.served,
     database: str | None = None,
     say: Say | None = None,
 ) -> TrainReport:
@@ -221,6 +246,8 @@ def train_models(
             is the one written back.
         infer_relations: relations for which products lacking them get INFERRED proposals.
         min_inferred_score: proposals scoring below it are not written.
+        ranker: the learned ranker's settings; it is fitted on every purchase and its top ``served``
+            per customer written as ``RECOMMENDED`` with sources and reasons (``relational.served``).
         say: called with a line per step.
 
     Returns:
@@ -324,6 +351,29 @@ def train_models(
     )
     seconds["recommender"] = time.perf_counter() - started
 
+    started = time.perf_counter()
+    ranker_model = LearnedRanker(ranker or RankerSettings(seed=settings.seed))
+    note(f"learned ranker: candidates and features at {ranker_model.settings.train_cutoffs} earlier cut-offs")
+    ranker_model.fit(snapshot)
+    lists = served_lists(ranker_model, snapshot, served)
+    cited = sorted({pid for items in lists.values() for item in items for pid in item.cited})
+    names = product_names(driver, cited, database=database)
+    lists = {customer: [name_cited(item, names) for item in items] for customer, items in lists.items()}
+    ranker_version = f"ranker@{ranker_model.digest()}"
+    recommended = write_recommended(driver, lists, version=ranker_version, trained_at=trained_at, database=database)
+    clear_stale_recommended(driver, version=ranker_version, database=database)
+    record_model_run(
+        driver,
+        ranker_version,
+        "ranker",
+        trained_at,
+        ranker_model.settings.seed,
+        {"settings": repr(ranker_model.settings), "served": served, "features": list(ranker_model.feature_names)},
+        {"groups": ranker_model.training_groups, "importance": ranker_model.importance},
+        database=database,
+    )
+    seconds["ranker"] = time.perf_counter() - started
+
     with_photo = 0 if snapshot.image is None else int(np.count_nonzero(snapshot.image.any(axis=1)))
     return TrainReport(
         trained_at=trained_at,
@@ -341,6 +391,11 @@ def train_models(
         rec_attention=model.attention_weights(),
         rec_vectors=rec_vectors,
         checkpoints=[str(models_dir / f"{best.version.replace('@', '-')}.pt"), str(checkpoint)],
+        ranker_version=ranker_version,
+        ranker_groups=ranker_model.training_groups,
+        ranker_importance=ranker_model.importance,
+        recommended=recommended,
+        recommended_customers=len(lists),
         seconds=seconds,
         peak_rss_mib=peak_rss_mib(),
     )
@@ -401,6 +456,7 @@ def evaluate_models(
     step: int = EVALUATION.step_days,
     horizon: int = EVALUATION.horizon_days,
     k: int = EVALUATION.k,
+    earlier_days: int = 0,
     candidate_sizes: Sequence[int] = (50, 100, 200),
     database: str | None = None,
     progress: Callable[[int, int, str], None] | None = None,
@@ -431,6 +487,9 @@ def evaluate_models(
         rankers: include the learned ranker.
         ablation: include the ranker's ablation variants (fits the GNN at grid days and one KGE
             model for their vector features, ``relational.ranker_vectors``).
+        earlier_days: place every cut-off this many days earlier (the windows end that many days
+            before the last purchase): the tuning part, before the evaluated one (224 for the eight
+            cut-offs before the default eight).
         progress: called with (steps done, steps, what runs now).
 
     Returns:
@@ -450,7 +509,8 @@ def evaluate_models(
     started = time.perf_counter()
     note("reading the graph")
     snapshot = read_snapshot(driver, database=database, purchase_source=purchase_source)
-    days = rolling_cutoffs(int(snapshot.purchases.day.max()), count=cutoffs, step=step, horizon=horizon)
+    last = int(snapshot.purchases.day.max()) - earlier_days
+    days = rolling_cutoffs(last, count=cutoffs, step=step, horizon=horizon)
     baseline_list = list(baseline_factories(settings.seed)) if baselines else []
     factories: list[Callable[[], Recommender]] = list(baseline_list)
     factories += [partial(settings.build, fusion, candidates="bought") for fusion in fusions]

@@ -17,6 +17,7 @@ so the same view gives the same lists.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -188,23 +189,56 @@ class LearnedRanker:
             scores = self._model.predict(features.values)  # type: ignore[attr-defined]
         return features, np.asarray(scores, dtype=np.float64)
 
+    def digest(self) -> str:
+        """The first 12 hex of the SHA-256 of the fitted trees and settings: the same data and seed
+        give the same digest, any change another."""
+        text = repr(self.settings) + (self._model.booster_.model_to_string() if self._model is not None else "rule")  # type: ignore[attr-defined]
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def contributions(self, features: PairFeatures, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+        """LightGBM's ``pred_contrib`` of feature rows ``rows``: ``(len(rows), features + 1)``, one
+        additive contribution per feature and the bias last (their sum is the raw score). Without a
+        model (nothing to learn from), the fallback's own two terms."""
+        values = features.values[rows]
+        if self._model is None:
+            out = np.zeros((rows.shape[0], len(features.names) + 1))
+            out[:, features.names.index("own_count")] = values[:, features.names.index("own_count")]
+            out[:, features.names.index("pop_28")] = values[:, features.names.index("pop_28")] * 1e-6
+            return out
+        raw = self._model.predict(values, pred_contrib=True)  # type: ignore[attr-defined]
+        return np.asarray(raw, dtype=np.float64)
+
+    def ranked(
+        self, customers: NDArray[np.int64], k: int
+    ) -> tuple[PairFeatures, NDArray[np.float64], list[NDArray[np.int64]]]:
+        """The scored candidates and, per customer, the feature rows of its best ``k``, best first
+        (score descending, then product position)."""
+        features, scores = self.scored(customers)
+        order = np.lexsort((features.products, -scores, features.rows))
+        rows = features.rows[order]
+        starts = np.searchsorted(rows, np.arange(customers.shape[0]))
+        ends = np.searchsorted(rows, np.arange(customers.shape[0]), side="right")
+        best = [order[starts[r] : ends[r]][:k] for r in range(customers.shape[0])]
+        return features, scores, best
+
+    def popular(self, k: int) -> NDArray[np.int64]:
+        """The ``k`` products with the highest 7-day-half-life popularity at the fitted cut-off."""
+        view = self._view
+        if view is None:
+            raise ShopgraphError(f"{self.name}: popular() called before fit()")
+        weights = popularity(view.purchases, view.num_products, view.reference_day(), 7.0)
+        found = np.flatnonzero(weights > 0)
+        return found[np.lexsort((found, -weights[found]))][:k]
+
     def recommend(self, customers: NDArray[np.int64], k: int) -> NDArray[np.int64]:
         """Top-``k`` product positions per customer (candidates by model score, then popular; -1 pads)."""
         if k < 1:
             raise ConfigError(f"recommend: k must be at least 1, got {k}")
-        features, scores = self.scored(customers)
-        view = self._view
-        assert view is not None
-        fallback = popularity(view.purchases, view.num_products, view.reference_day(), 7.0)
-        popular = np.flatnonzero(fallback > 0)
-        popular = popular[np.lexsort((popular, -fallback[popular]))][: k * 2]
+        features, _, best = self.ranked(customers, k)
+        popular = self.popular(k * 2)
         out = np.full((customers.shape[0], k), -1, dtype=np.int64)
-        order = np.lexsort((features.products, -scores, features.rows))
-        rows, products = features.rows[order], features.products[order]
-        starts = np.searchsorted(rows, np.arange(customers.shape[0]))
-        ends = np.searchsorted(rows, np.arange(customers.shape[0]), side="right")
-        for r in range(customers.shape[0]):
-            own = products[starts[r] : ends[r]][:k]
+        for r, rows in enumerate(best):
+            own = features.products[rows]
             merged = np.concatenate([own, popular[~np.isin(popular, own)]])[:k]
             out[r, : merged.shape[0]] = merged
         return out

@@ -36,6 +36,21 @@ KINDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Reason kind -> (feature, threshold): the kind is said only when the pair's feature exceeds it.
+# Contributions are relative to the average pair, so "own_count = 0" can push a score up; what a
+# reason claims must hold for the pair itself.
+EVIDENCE: dict[str, tuple[str, float]] = {
+    "repurchase": ("own_count", 0.0),
+    "sibling": ("sibling_count", 0.0),
+    "copurchase": ("src_copurchase", 0.0),
+    "popular": ("item_buyers", 0.0),
+    "popular_age": ("pop_age", 0.0),
+    "text": ("text_cos", 0.0),
+    "photo": ("photo_cos", 0.0),
+}
+NEW_DAYS = 28  # "new": first bought by anyone at most this many days before the cut-off
+
+
 @dataclass(frozen=True)
 class Reason:
     """One reason: its kind, its share of the positive contributions, the sentence, the product it cites."""
@@ -58,6 +73,10 @@ def kind_contributions(contrib: NDArray[np.float64], names: Sequence[str]) -> di
     return out
 
 
+def _times(n: int, noun: str = "time") -> str:
+    return "once" if n == 1 and noun == "time" else f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _age_label(band: int) -> str:
     edges = (0, *AGE_BANDS)
     if band < len(AGE_BANDS):
@@ -77,8 +96,9 @@ def explain(
     """Up to ``top`` reasons for each of the feature rows ``pairs`` (indices into ``features``,
     whose ``rows`` index ``customers``, the customer positions that were scored).
 
-    ``contrib`` holds the ``pred_contrib`` rows of those pairs, in the same order. A pair whose
-    contributions are all ≤ 0 gets the single strongest kind it has.
+    ``contrib`` holds the ``pred_contrib`` rows of those pairs, in the same order. A kind is said
+    only where its evidence holds for the pair (:data:`EVIDENCE`); a pair whose eligible
+    contributions are all ≤ 0 gets the single strongest eligible kind.
     """
     settings = settings or SourceSettings()
     ref = view.reference_day()
@@ -87,6 +107,17 @@ def explain(
     by_kind = kind_contributions(contrib, features.names)
     kinds = list(by_kind)
     matrix = np.stack([by_kind[k] for k in kinds], axis=1) if kinds else np.zeros((len(pairs), 0))
+    index = {name: i for i, name in enumerate(features.names)}
+    for j, kind in enumerate(kinds):
+        if kind == "new":
+            first = features.values[pairs, index["item_first_days"]]
+            holds = np.nan_to_num(first, nan=np.inf) <= NEW_DAYS
+        elif kind in EVIDENCE and EVIDENCE[kind][0] in index:
+            feature, threshold = EVIDENCE[kind]
+            holds = np.nan_to_num(features.values[pairs, index[feature]], nan=0.0) > threshold
+        else:
+            holds = np.ones(len(pairs), dtype=bool)
+        matrix[~holds, j] = -np.inf
     need_co = "copurchase" in by_kind
     co = copurchase_matrix(purchases, view.num_products, ref, settings) if need_co else sp.csr_matrix((0, 0))
     recent = purchases.between(ref - 28, ref)
@@ -104,9 +135,9 @@ def explain(
         customer = int(customers[features.rows[pair]])
         product = int(features.products[pair])
         row = matrix[i]
-        order = np.argsort(-row, kind="stable")
+        order = [j for j in np.argsort(-row, kind="stable") if np.isfinite(row[j])]
         positive = row[row > 0].sum()
-        chosen = [j for j in order[:top] if row[j] > 0] or list(order[:1])
+        chosen = [j for j in order[:top] if row[j] > 0] or order[:1]
         reasons: list[Reason] = []
         for j in chosen:
             kind = kinds[j]
@@ -128,13 +159,18 @@ def explain(
                     best = int(mine[int(np.argmax(counts))])
                     cited = view.product_ids[best]
                     n = int(counts.max())
-                    text = f"bought with {cited} in {n} baskets of the last {settings.basket_lookback} days"
+                    text = f"bought with {cited} in {_times(n, 'basket')} of the last {settings.basket_lookback} days"
                     reasons.append(Reason(kind, weight, text, cited))
                 else:
                     reasons.append(Reason(kind, weight, "often bought with what you bought"))
             elif kind == "popular":
                 n = int(np.count_nonzero(recent.product == product))
-                reasons.append(Reason(kind, weight, f"popular: bought {n} times in the last 28 days"))
+                if n:
+                    text = f"popular: bought {_times(n)} in the last 28 days"
+                else:
+                    buyers = np.unique(purchases.customer[purchases.product == product]).shape[0]
+                    text = f"bought by {_times(buyers, 'customer')} before"
+                reasons.append(Reason(kind, weight, text))
             elif kind == "popular_age" and bands is not None:
                 label = _age_label(int(bands[customer]))
                 text = f"popular with customers aged {label} this week" if label else "popular with your age group"

@@ -26,7 +26,8 @@ class Recommendation:
     """One recommended product.
 
     ``similarity`` is the recommender's cosine of customer and product (None when ranked without
-    it); ``popularity`` the number of customers who bought the product (cold start only).
+    it); ``popularity`` the number of customers who bought the product (cold start only);
+    ``sources`` the candidate sources that proposed it (served lists only).
     """
 
     product: str
@@ -38,15 +39,16 @@ class Recommendation:
     similarity: float | None
     popularity: int | None
     reasons: tuple[str, ...]
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Recommendations:
     """Products for one customer (``customer`` None for cold start), best first.
 
-    ``source``: ``model`` (recommender vector re-ranked with preferences), ``preferences`` (no
-    recommender vector: preferences alone) or ``stated`` (cold start). ``note`` explains a fallback
-    or an empty answer.
+    ``source``: ``ranker`` (the list ``shopgraph train`` wrote as ``RECOMMENDED``), ``model``
+    (recommender vector re-ranked with preferences), ``preferences`` (no recommender vector:
+    preferences alone) or ``stated`` (cold start). ``note`` explains a fallback or an empty answer.
     """
 
     customer: str | None
@@ -93,29 +95,35 @@ def recommend(
     driver: Driver,
     customer_id: str,
     k: int = RECOMMEND.k,
-    keep_purchased: bool = False,
+    keep_purchased: bool | None = None,
     per_category: int = RECOMMEND.per_category,
     candidates: int = RECOMMEND.candidates,
+    served: bool = True,
     database: str | None = None,
 ) -> Recommendations:
-    """The ``k`` best products for ``customer_id``, with reasons (``cypher/recommend.cypher``).
+    """The ``k`` best products for ``customer_id``, with reasons.
 
-    score = cos(customer, product) + 0.2 brand share + 0.2 category share (with ancestors)
-    + 0.1 colour share + 0.1 style share + 0.1 if in the catalog, from the customer's PREFERS;
-    at most ``per_category`` products per leaf category.
+    With ``served`` and a list ``shopgraph train`` wrote for the customer: that list
+    (``cypher/recommended.cypher``: the learned ranker's ``RECOMMENDED``, with its sources and
+    reasons, read as written). Otherwise (a customer new since training, or ``served=False``)
+    ``cypher/recommend.cypher``: score = cos(customer, product) + 0.2 brand share + 0.2 category
+    share (with ancestors) + 0.1 colour share + 0.1 style share + 0.1 if in the catalog, from the
+    customer's PREFERS; at most ``per_category`` products per leaf category.
 
     Args:
         driver: an open driver.
         customer_id: the customer's id.
         k: products to return (default 10).
-        keep_purchased: also recommend what they bought before (default False).
-        per_category: at most this many per leaf category (default 3).
+        keep_purchased: also recommend what they bought before; default (None): yes for a served
+            list (the ranker recommends repurchases on purpose), no otherwise.
+        per_category: at most this many per leaf category (default 3; vector path).
         candidates: nearest products taken from the vector index before re-ranking (default 100).
+        served: serve the trained list when there is one (default True).
         database: the database to read.
 
     Returns:
-        Source ``model``, or ``preferences`` with a note when the customer has no recommender
-        vector; no items and a note when they have neither vector nor preferences.
+        Source ``ranker``; else ``model``, or ``preferences`` with a note when the customer has no
+        recommender vector; no items and a note when they have neither vector nor preferences.
 
     Raises:
         ValueError: ``k``, ``per_category`` or ``candidates`` is not positive, or ``candidates`` < ``k``.
@@ -124,27 +132,41 @@ def recommend(
     _check_counts(k=k, per_category=per_category, candidates=candidates)
     if candidates < k:
         raise ValueError(f"candidates must be at least k, got candidates={candidates}, k={k}")
+    if served:  # one round trip when the list is there: the common case, and the fast one
+        keep = True if keep_purchased is None else keep_purchased
+        rows = run_query(driver, "recommended", {"customerId": customer_id, "k": k, "keepPurchased": keep}, database)
+        if rows.rows:
+            return Recommendations(customer_id, "ranker", None, tuple(_recommendation(row) for row in rows.rows))
     state = _one(driver, q.CUSTOMER_STATE, {"id": customer_id}, database)
     if state is None:
         raise QueryError(f"no customer with id {customer_id!r}")
+    if served and state["served"]:
+        return Recommendations(customer_id, "ranker", "every product of the trained list was bought", ())
+    fallback = (
+        f"no trained list for customer {customer_id} (new since `shopgraph train` last ran); "
+        if served and state["anyServed"]
+        else ""
+    )
     params = {
         "customerId": customer_id,
         "k": k,
-        "keepPurchased": keep_purchased,
+        "keepPurchased": bool(keep_purchased),
         "perCategory": per_category,
         "candidates": candidates,
     }
     items = tuple(_recommendation(row) for row in run_query(driver, "recommend", params, database).rows)
     if state["embedded"]:
-        return Recommendations(customer_id, "model", None, items)
+        return Recommendations(
+            customer_id, "model", fallback + "ranked by the recommender vector" if fallback else None, items
+        )
     if state["preferences"] == 0:
-        note = (
+        note = fallback + (
             f"customer {customer_id} has no recommender vector and no preferences "
             "(no purchases, or `shopgraph reason preferences` has not run); `shopgraph train` computes "
             "the vectors, or try a cold start"
         )
     else:
-        note = (
+        note = fallback + (
             f"customer {customer_id} has no recommender vector: ranked by their preferences alone "
             "(`shopgraph train` computes the vectors)"
         )
@@ -251,6 +273,7 @@ def _recommendation(row: dict[str, Any]) -> Recommendation:
         similarity=row.get("similarity"),
         popularity=row.get("popularity"),
         reasons=tuple(row["reasons"]),
+        sources=tuple(row.get("sources") or ()),
     )
 
 

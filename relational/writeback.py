@@ -26,7 +26,7 @@ from shopgraph.graphstore.core.runner import Batch, read, write, write_batches
 from shopgraph.relational.data import FACT_RELATIONS
 
 StampPrefix = Literal["rec", "kge"]
-MODEL_KINDS = ("recommender", "kge")
+MODEL_KINDS = ("recommender", "kge", "ranker")
 
 
 @dataclass(frozen=True)
@@ -336,3 +336,73 @@ def recommender_state(driver: Driver, database: str | None = None) -> Recommende
     row = rows[0]
     trained_at = None if row["trainedAt"] is None else row["trainedAt"].to_native()  # a neo4j DateTime
     return RecommenderState(row["version"], trained_at, row["staleCustomers"], row["staleProducts"])
+
+
+def write_recommended(
+    driver: Driver,
+    lists: Mapping[str, Sequence[Any]],
+    *,
+    version: str,
+    trained_at: datetime,
+    batch_size: int = 500,
+    database: str | None = None,
+) -> int:
+    """Make each listed customer's ``RECOMMENDED`` relationships exactly its list.
+
+    ``lists`` maps a customer id to its entries (``relational.served.ServedItem``: product, rank,
+    score, sources, reasons), best first. Each entry becomes
+    ``(:Customer)-[:RECOMMENDED {rank, score, sources, reasons, modelVersion, trainedAt}]->(:Product)``,
+    MERGEd on customer and product (a re-run of the same model changes nothing); a customer's
+    entries not in its new list are deleted in the same transaction. Customers not in ``lists``
+    keep theirs until :func:`clear_stale_recommended`.
+
+    Returns:
+        The number of relationships written (entries whose customer and product exist).
+
+    Raises:
+        ValueError: a naive ``trained_at``.
+        WriteFailed: a batch failed after retries.
+    """
+    _check_trained_at(trained_at)
+
+    def work(batch: Batch[tuple[str, Sequence[Any]]]) -> int:
+        rows = [
+            {
+                "customer": customer,
+                "items": [
+                    {
+                        "product": item.product,
+                        "rank": int(item.rank),
+                        "score": float(item.score),
+                        "sources": list(item.sources),
+                        "reasons": list(item.reasons),
+                    }
+                    for item in items
+                ],
+            }
+            for customer, items in batch.records
+        ]
+        found = batch.run(q.WRITE_RECOMMENDED, rows=rows, version=version, trainedAt=trained_at)
+        return int(found[0]["n"]) if found else 0
+
+    return write_batches(
+        driver,
+        work,
+        lists.items(),
+        batch_size=max(1, batch_size),
+        describe=lambda chunk: f"recommended lists of customers {chunk[0][0]}..{chunk[-1][0]}",
+        database=database,
+    ).returned
+
+
+def clear_stale_recommended(driver: Driver, *, version: str, database: str | None = None) -> int:
+    """Delete ``RECOMMENDED`` relationships another model version than ``version`` wrote (run after a
+    full :func:`write_recommended`, so every served list is one model's). Returns the number deleted."""
+    found = write(driver, q.DELETE_STALE_RECOMMENDED, {"version": version}, auto_commit=True, database=database).records
+    return int(found[0]["n"]) if found else 0
+
+
+def product_names(driver: Driver, ids: Sequence[str], database: str | None = None) -> dict[str, str]:
+    """``id -> name`` of the products with these ids that have a name."""
+    rows = read(driver, q.PRODUCT_NAMES, {"ids": list(ids)}, database=database)
+    return {row["id"]: row["name"] for row in rows if row["name"]}

@@ -132,7 +132,7 @@ def test_demo_shows_photos_detections_recommendations_and_an_answer_and_changes_
     assert training["trained"] and training["version"].startswith("gnn-attention@")
     assert (training["customers"], training["products_with_photo"]) == (60, 80)
     recommendations = report["recommendations"]
-    assert recommendations["customer"] == SAMPLE_CUSTOMER and recommendations["source"] == "model"
+    assert recommendations["customer"] == SAMPLE_CUSTOMER and recommendations["source"] == "ranker"
     assert len(recommendations["items"]) == 5 and all(item["reasons"] for item in recommendations["items"])
     answer = report["question"]["answer"]
     assert answer["intent"] == "product_brand" and answer["value"] == ["aurelia"], answer["text"]

@@ -16,6 +16,8 @@ from shopgraph.relational.candidates import (
 from shopgraph.relational.data import Purchases, Snapshot
 from shopgraph.relational.ranker import LearnedRanker, RankerSettings
 from shopgraph.relational.ranker_features import labels, pair_features
+from shopgraph.relational.ranker_vectors import GridVectors
+from shopgraph.relational.reasons import explain
 from shopgraph.relational.split import make_task
 
 
@@ -171,3 +173,59 @@ def test_labels_mark_bought_pairs() -> None:
     view = snapshot(LINES, 6, GROUPS).until(100)
     features = pair_features(view, generate(view, np.array([0, 1]), sources=["repurchase"]))
     assert labels(features, [{2}, {3, 4}]).tolist() == [0, 1, 0, 0, 1]
+
+
+def test_grid_vectors_fit_only_at_grid_days_and_never_see_the_grid_day() -> None:
+    full = _busy_snapshot(1)
+    seen: list[int] = []
+
+    def fit(view: Snapshot) -> tuple[np.ndarray, np.ndarray]:
+        seen.append(int(view.purchases.day.max()))
+        return np.ones((view.num_customers, 2), np.float32), np.ones((view.num_products, 2), np.float32)
+
+    grid = GridVectors(fit, anchor=100, step=28)
+    assert [grid.grid_day(d) for d in (100, 127, 128, 155, 156)] == [100, 100, 128, 128, 156]
+    for day in (130, 140, 155, 160, 130):
+        grid(full.until(day))
+    assert grid.fits == 2, "days 130-155 share the fit at grid day 128; 160 needs the one at 156"
+    assert seen[0] < 128 and seen[1] < 156, "each fit sees only purchases before its grid day"
+    customers, products = grid(full.until(131))
+    assert np.allclose(np.linalg.norm(customers, axis=1), 1.0) and np.allclose(np.linalg.norm(products, axis=1), 1.0)
+
+
+def test_products_never_bought_before_the_cutoff_are_never_ranked() -> None:
+    """Availability: adding 20 products nobody bought (a catalog's unsold stock) changes no list."""
+    base = _busy_snapshot(2)
+    bought = base.purchases
+    lines = list(zip(bought.customer.tolist(), bought.product.tolist(), bought.day.tolist(), strict=True))
+    wider = snapshot(lines, 80, [p // 3 for p in range(80)])
+    customers = make_task(base, 372, 28).customers
+    lists = []
+    for data in (base, wider):
+        ranker = LearnedRanker(RankerSettings(embeddings=(), trees=30))
+        ranker.fit(data.until(372))
+        lists.append(ranker.recommend(customers, 12))
+    assert np.array_equal(lists[0], lists[1])
+    assert lists[1].max() < 60
+
+
+def test_reasons_say_only_what_holds_for_the_pair_and_cite_the_customers_own_product() -> None:
+    view = snapshot(LINES, 6, GROUPS).until(100)
+    candidates = generate(view, np.array([0]), SourceSettings(half_life=10.0), ["repurchase", "siblings"])
+    features = pair_features(view, candidates, SourceSettings(half_life=10.0))
+    at = {int(p): i for i, p in enumerate(features.products)}
+    names = features.names
+    contrib = np.zeros((2, len(names) + 1))
+    # Product 1 (a sibling of customer 0's product 0): own_count pushes it up most, as for an
+    # average pair, but customer 0 never bought product 1, so "you bought it before" must not show.
+    contrib[:, names.index("own_count")] = 3.0
+    contrib[:, names.index("sibling_count")] = 1.0
+    contrib[:, names.index("pop_28")] = 0.5
+    pairs = np.array([at[1], at[0]])
+    said = explain(view, np.array([0]), features, contrib, pairs)
+    assert [r.kind for r in said[0]] == ["sibling", "popular"]
+    assert said[0][0].text == "another colour of hm:0000000000 you bought" and said[0][0].product == "hm:0000000000"
+    assert said[0][0].weight == pytest.approx(1.0 / 1.5)
+    assert said[0][1].text == "popular: bought 2 times in the last 28 days", "customers 1 and 2"
+    # Product 0 was bought by customer 0 once: the repurchase reason holds and leads.
+    assert said[1][0].kind == "repurchase" and said[1][0].text == "you bought it before (1×)"

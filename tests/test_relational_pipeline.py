@@ -16,7 +16,9 @@ from shopgraph.relational.candidates import SOURCES
 from shopgraph.relational.data import from_day, to_day
 from shopgraph.relational.export import read_snapshot
 from shopgraph.relational.pipeline import RecommenderSettings, evaluate_models, train_models
-from shopgraph.relational.ranker import RankerSettings
+from shopgraph.relational.ranker import LearnedRanker, RankerSettings
+from shopgraph.relational.recommend import recommend
+from shopgraph.relational.served import served_lists
 from shopgraph.relational.split import make_task, rolling_cutoffs
 
 from .conftest import SAMPLE
@@ -65,7 +67,11 @@ def test_train_writes_stamped_vectors_inferred_facts_and_model_runs(driver: Driv
             == count
         )
     runs = driver.execute_query("MATCH (m:ModelRun) RETURN m.id AS id, m.kind AS kind ORDER BY kind").records
-    assert [(r["id"], r["kind"]) for r in runs] == [(report.kge_version, "kge"), (report.rec_version, "recommender")]
+    assert [(r["id"], r["kind"]) for r in runs] == [
+        (report.kge_version, "kge"),
+        (report.ranker_version, "ranker"),
+        (report.rec_version, "recommender"),
+    ]
     # Proposals only for products that state no such fact, and never as an asserted relationship.
     for relation, written in report.inferred.items():
         clash = scalar(
@@ -77,6 +83,79 @@ def test_train_writes_stamped_vectors_inferred_facts_and_model_runs(driver: Driv
         assert clash == 0
         assert scalar(driver, "MATCH ()-[i:INFERRED {relation: $r}]->() RETURN count(i)", r=relation) == written
     assert all(Path(p).exists() for p in report.checkpoints)
+
+
+def test_train_writes_the_rankers_lists_as_recommended_and_recommend_serves_them(
+    driver: Driver, tmp_path: Path
+) -> None:
+    load_sample(driver)
+    report = train_models(driver, tmp_path, settings=FAST, kge_models=("distmult",), kge_epochs=1, served=12)
+    assert report.ranker_groups > 0, "the sample has enough history to learn from"
+    assert report.recommended_customers == 60 and report.recommended == 60 * 12
+
+    rows = driver.execute_query(
+        "MATCH (c:Customer)-[r:RECOMMENDED]->(p:Product) "
+        "RETURN c.id AS customer, p.id AS product, r.rank AS rank, r.score AS score, r.sources AS sources, "
+        "r.reasons AS reasons, r.modelVersion AS version, r.trainedAt AS trainedAt ORDER BY customer, rank"
+    ).records
+    assert len(rows) == 720
+    assert {r["version"] for r in rows} == {report.ranker_version}
+    assert all(r["sources"] and r["reasons"] and r["trainedAt"] is not None for r in rows)
+    by_customer: dict[str, list[str]] = {}
+    for r in rows:
+        by_customer.setdefault(r["customer"], []).append(r["product"])
+    assert all([r["rank"] for r in rows if r["customer"] == c] == list(range(1, 13)) for c in by_customer)
+
+    # The written lists are the ranker's own: refitted on the same graph, it ranks the same products.
+    snapshot = read_snapshot(driver)
+    ranker = LearnedRanker(RankerSettings(seed=FAST.seed))
+    ranker.fit(snapshot)
+    again = served_lists(ranker, snapshot, 12)
+    assert {c: [i.product for i in items] for c, items in again.items()} == by_customer
+
+    # Reasons say what is true in the graph: "you bought it before" only for the customer's own
+    # purchases, "another colour of ..." only where they bought a product of the same productCode.
+    false_repurchase = scalar(
+        driver,
+        "MATCH (c:Customer)-[r:RECOMMENDED]->(p) WHERE any(t IN r.reasons WHERE t STARTS WITH 'you bought it before') "
+        "AND NOT EXISTS { (c)-[:PURCHASED]->(p) } RETURN count(r)",
+    )
+    assert false_repurchase == 0
+    siblings = driver.execute_query(
+        "MATCH (c:Customer)-[r:RECOMMENDED]->(p) WHERE any(t IN r.reasons WHERE t STARTS WITH 'another colour of') "
+        "RETURN count(r) AS n, sum(CASE WHEN EXISTS { (c)-[:PURCHASED]->(q:Product) "
+        "WHERE q <> p AND q.productCode = p.productCode } THEN 1 ELSE 0 END) AS true_ones"
+    ).records[0]
+    assert siblings["n"] > 0 and siblings["true_ones"] == siblings["n"]
+    assert (
+        scalar(
+            driver,
+            "MATCH ()-[r:RECOMMENDED]->() WHERE any(t IN r.reasons WHERE t STARTS WITH 'another colour of hm:') "
+            "RETURN count(r)",
+        )
+        == 0
+    ), "cited products are named, not given as ids"
+
+    # recommend() serves the written list as it is; a customer without one falls back, saying so.
+    customer = sorted(by_customer)[0]
+    served = recommend(driver, customer, k=5)
+    assert served.source == "ranker" and [i.product for i in served.items] == by_customer[customer][:5]
+    assert all(i.sources and i.reasons for i in served.items)
+    live = recommend(driver, customer, k=5, served=False)
+    assert live.source == "model"
+    driver.execute_query("CREATE (:Customer {id: 'new-since-training'})")
+    fallback = recommend(driver, "new-since-training", k=5)
+    assert fallback.source == "preferences" and "no trained list" in (fallback.note or "")
+
+    # A second run of the same model rewrites nothing.
+    train_models(driver, tmp_path, settings=FAST, kge_models=("distmult",), kge_epochs=1, served=12)
+    assert scalar(driver, "MATCH ()-[r:RECOMMENDED]->() RETURN count(r)") == 720
+    assert (
+        scalar(
+            driver, "MATCH ()-[r:RECOMMENDED]->() WHERE r.modelVersion = $v RETURN count(r)", v=report.ranker_version
+        )
+        == 720
+    )
 
 
 def test_the_vector_index_serves_the_written_vectors(driver: Driver, tmp_path: Path) -> None:
@@ -107,7 +186,8 @@ def test_training_twice_with_one_seed_gives_one_version_and_no_duplicates(driver
     assert (second.rec_version, second.kge_version) == (first.rec_version, first.kge_version)
     assert second.texts_embedded == 0
     assert scalar(driver, count) == inferred
-    assert scalar(driver, "MATCH (m:ModelRun) RETURN count(m)") == 2
+    assert second.ranker_version == first.ranker_version
+    assert scalar(driver, "MATCH (m:ModelRun) RETURN count(m)") == 3
 
 
 def test_evaluate_scores_the_pairs_of_the_split_and_writes_its_report(driver: Driver, tmp_path: Path) -> None:

@@ -111,3 +111,27 @@ INDEX_NEAREST: dict[str, str] = {
     "CALL db.index.vector.queryNodes($index, $k, n[$prop]) YIELD node RETURN node.id AS id"
     for label in ("Customer", "Product")
 }
+
+# bench.served_latency: a graph of the served lists' shape, built set-wise (no loader needed).
+SERVED_PRODUCTS = """
+UNWIND $rows AS row
+CREATE (p:Product {id: row.id, name: row.name, productCode: row.code, inCatalog: true})
+SET p.recEmbedding = row.vector, p.recModelVersion = $version
+"""
+SERVED_CUSTOMERS = """
+UNWIND $rows AS row
+CREATE (c:Customer {id: row.id})
+SET c.recEmbedding = row.vector, c.recModelVersion = $version
+WITH c, row
+CALL (c, row) {
+  UNWIND row.bought AS pid
+  MATCH (p:Product {id: pid})
+  CREATE (c)-[:PURCHASED {date: date('2020-09-01'), quantity: 1, source: 'bench'}]->(p)
+}
+CALL (c, row) {
+  UNWIND range(0, size(row.listed) - 1) AS i
+  MATCH (p:Product {id: row.listed[i]})
+  CREATE (c)-[:RECOMMENDED {rank: i + 1, score: 1.0 - i * 0.01, sources: row.sources[i], reasons: row.reasons[i],
+                            modelVersion: $version, trainedAt: datetime()}]->(p)
+}
+"""

@@ -137,7 +137,8 @@ def count_rel(rel: str) -> str:
 # Recommendations (relational.recommend): what a named query's empty answer means.
 CUSTOMER_STATE = """
 MATCH (c:Customer {id: $id})
-RETURN c.recEmbedding IS NOT NULL AS embedded, COUNT { (c)-[:PREFERS]->() } AS preferences
+RETURN c.recEmbedding IS NOT NULL AS embedded, COUNT { (c)-[:PREFERS]->() } AS preferences,
+       COUNT { (c)-[:RECOMMENDED]->() } AS served, EXISTS { (:Customer)-[:RECOMMENDED]->() } AS anyServed
 """
 PRODUCT_EXISTS = "MATCH (p:Product {id: $id}) RETURN p.id AS id"
 # Stated preferences that name no vocabulary node, matched as cypher/cold_start.cypher matches them.

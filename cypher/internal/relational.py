@@ -167,3 +167,41 @@ RECORD_MODEL_RUN = """
 MERGE (m:ModelRun {id: $version})
 SET m.kind = $kind, m.trainedAt = $trainedAt, m.seed = $seed, m.params = $params, m.metrics = $metrics
 """
+
+# The ranked lists of `shopgraph train`: each listed customer's RECOMMENDED become exactly its rows
+# (MERGE on customer and product, so a re-run of the same model changes nothing; entries no longer
+# listed are deleted in the same transaction).
+WRITE_RECOMMENDED = """
+UNWIND $rows AS row
+MATCH (c:Customer {id: row.customer})
+CALL (c, row) {
+  UNWIND row.items AS item
+  MATCH (p:Product {id: item.product})
+  MERGE (c)-[r:RECOMMENDED]->(p)
+  SET r.rank = item.rank, r.score = item.score, r.sources = item.sources, r.reasons = item.reasons,
+      r.modelVersion = $version, r.trainedAt = $trainedAt
+  RETURN count(r) AS written
+}
+CALL (c, row) {
+  MATCH (c)-[old:RECOMMENDED]->(q:Product)
+  WHERE NOT q.id IN [item IN row.items | item.product]
+  DELETE old
+  RETURN count(old) AS removed
+}
+RETURN sum(written) AS n
+"""
+
+# After a full write: lists of another model version (customers this run did not list) go.
+DELETE_STALE_RECOMMENDED = """
+MATCH (:Customer)-[r:RECOMMENDED]->()
+WHERE r.modelVersion <> $version
+CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS
+RETURN count(*) AS n
+"""
+
+# Names of the products the reasons cite, to say them in words.
+PRODUCT_NAMES = """
+UNWIND $ids AS id
+MATCH (p:Product {id: id})
+RETURN p.id AS id, p.name AS name
+"""

@@ -70,7 +70,7 @@ QUERY_SAMPLES: dict[str, dict[str, Any]] = {
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Explore the graph", ("explore_customer", "explore_brand", "explore_taxonomy", "category_tree")),
     ("Customers", ("customers", "customer_profile", "customer_purchases", "preference_history")),
-    ("Recommendations", ("recommend", "explain", "cold_start", "similar_products", "complete_the_look")),
+    ("Recommendations", ("recommended", "recommend", "explain", "cold_start", "similar_products", "complete_the_look")),
     (
         "Products and data quality",
         (
@@ -125,6 +125,7 @@ RELATIONSHIP_STYLES: dict[str, tuple[str, int, str]] = {
     "PURCHASED": ("#3FB87C", 2, "<type>"),
     "PREFERS": ("#F36924", 2, "<type>"),
     "INFERRED": ("#7E57C2", 1, "{relation}"),
+    "RECOMMENDED": ("#DA7298", 2, "{rank}"),
 }
 
 

@@ -63,7 +63,7 @@ class RecommendDefaults:
 class RecommenderDefaults:
     """The relational recommender and the knowledge-graph embeddings (``relational.pipeline``)."""
 
-    fusions: tuple[str, ...] = FUSIONS  # the fusions `evaluate` compares (the ablation)
+    fusions: tuple[str, ...] = FUSIONS  # the GNN fusions there are (`evaluate --fusion` picks; default: `fusion`)
     fusion: str = "attention"  # the fusion `train` writes back
     epochs: int = 8  # recommender epochs
     dim: int = REC_EMBEDDING_DIM  # the product/customer rec_embedding indexes' size (graph_model)
@@ -72,6 +72,7 @@ class RecommenderDefaults:
     # β of the evaluated "model + own history" row: 2 puts every past purchase (prior up to about 2)
     # above any product the model alone prefers (cosine at most 1).
     repurchase_prior: float = 2.0
+    served: int = 20  # RECOMMENDED entries `train` writes per customer (the learned ranker's top N)
 
 
 @dataclass(frozen=True)

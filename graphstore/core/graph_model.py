@@ -75,6 +75,7 @@ REL_TYPES: frozenset[str] = frozenset(
         "OF_CATEGORY",
         "DEPICTS",
         "INFERRED",
+        "RECOMMENDED",
         "APPLIES_TO",
     }
 )

@@ -1,9 +1,10 @@
 """Candidate generation: the products worth ranking for each customer, from the graph as of a cut-off.
 
 Every source reads only the view it is given (``snapshot.until(cutoff)``) and only proposes
-**available** products: products somebody bought before the cut-off. The H&M catalog file has no
-launch dates and lists mostly articles bought late, so "in the catalog but never bought" would
-tell a model which articles are about to sell; the headline evaluation never ranks them.
+**available** products (``Snapshot.available``): products somebody bought before the cut-off, or
+whose catalog row says they went on sale before it (the generic format's ``available_from``). The
+H&M catalog file has no launch dates and lists mostly articles bought late, so "in the catalog but
+never bought" would tell a model which articles are about to sell; it never counts.
 
 Each source scores (customer, product) pairs; a customer's candidates from one source are its
 highest-scored products. With ``ref`` the cut-off day and a purchase's weight
@@ -240,7 +241,7 @@ def generate(
     purchases = view.purchases
     n_products = view.num_products
     rows = customers.shape[0]
-    available = np.bincount(purchases.product, minlength=n_products) > 0
+    available = view.available()
     own = own_weights(purchases, customers, n_products, ref, settings.half_life)
     own_mask = (own > 0).astype(np.float64)
     not_own = sp.csr_matrix(own.shape)

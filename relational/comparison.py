@@ -173,8 +173,9 @@ def render_ablation(report: EvaluationReport, base: str, k: int, samples: int = 
         raise ConfigError(f"the ablation's base {base!r} is not in the evaluation")
     reference = by_name[base]
     lines = [
-        f"Ablation: what each learned-vector feature adds to the ranker without any (**{base}**); "
-        "paired bootstrap, 95 % interval, **bold** when it lies above 0.",
+        f"Ablation: each ranker variant against the ranker without any learned-vector feature (**{base}**); "
+        "`ranker - preferences` is `ranker` without the preference shares from the catalog's facts. "
+        "Paired bootstrap, 95 % interval, **bold** when it lies above 0.",
         "",
         f"| ranker | MAP@{k} | Δ MAP@{k} | Δ Recall@{k} |",
         "|---|---:|---:|---:|",

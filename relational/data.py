@@ -38,6 +38,9 @@ def from_day(day: int) -> date:
     return date.fromordinal(EPOCH.toordinal() + int(day))
 
 
+AVAILABLE_UNKNOWN = np.iinfo(np.int32).max  # Snapshot.available_from of a product the catalog gives no date
+
+
 @dataclass(frozen=True)
 class Purchases:
     """Purchase lines as parallel arrays: ``customer[i]`` bought ``product[i]`` on ``day[i]``."""
@@ -90,6 +93,9 @@ class Snapshot:
     # a group, a product without one is a group of its own. None: not read (every product alone).
     product_group: NDArray[np.int64] | None = None
     customer_age: NDArray[np.float32] | None = None  # per customer, years; NaN unknown; None: not read
+    # Per product, the day it went on sale (the catalog's optional ``available_from``), as a day
+    # index like purchases'; AVAILABLE_UNKNOWN where the catalog does not say. None: no product says.
+    available_from: NDArray[np.int32] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -111,6 +117,15 @@ class Snapshot:
         if self.cutoff is not None:
             return int(self.cutoff)
         return int(self.purchases.day.max()) + 1 if len(self.purchases) else 0
+
+    def available(self) -> NDArray[np.bool_]:
+        """Per product, whether it may be recommended at the reference day ``t``: somebody bought it
+        before ``t``, or the catalog says it went on sale before ``t`` (``available_from < t``).
+        Catalog membership alone never counts: it would tell when a never-bought article sells."""
+        bought = np.bincount(self.purchases.product, minlength=self.num_products) > 0
+        if self.available_from is None:
+            return bought
+        return bought | (self.available_from < self.reference_day())
 
     def until(self, cutoff: int) -> Snapshot:
         """The view a model trained at ``cutoff`` may use: purchases strictly before that day."""

@@ -32,7 +32,7 @@ from shopgraph.cypher.internal import relational as q
 from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.runner import read_transaction
 from shopgraph.graphstore.core.textembed import DIMENSIONS, embed_texts
-from shopgraph.relational.data import FACT_RELATIONS, Facts, Purchases, Snapshot, to_day
+from shopgraph.relational.data import AVAILABLE_UNKNOWN, FACT_RELATIONS, Facts, Purchases, Snapshot, to_day
 from shopgraph.relational.features import product_text, text_hash
 
 Progress = Callable[[str, int], None]
@@ -78,7 +78,7 @@ def read_snapshot(
     data = read_transaction(
         driver, _read, params, with_text, with_images, report, what="reading the snapshot", database=database
     )
-    customer_ids, product_ids, in_catalog, purchases, facts, term_ids, texts, image, groups, age = data
+    customer_ids, product_ids, in_catalog, purchases, facts, term_ids, texts, image, groups, age, available = data
     if not customer_ids:
         where = "" if purchase_source is None else f" with source {purchase_source!r} or '{purchase_source}:...'"
         raise InputError(
@@ -100,6 +100,7 @@ def read_snapshot(
         image=image,
         product_group=groups,
         customer_age=age,
+        available_from=available,
         extra={"purchase_source": purchase_source, "text_computed": computed},
     )
 
@@ -114,16 +115,18 @@ def _read(
         ages.append(_age(r["age"]))
     report("customers", len(customer_ids))
     if not customer_ids:
-        return [], [], np.zeros(0, np.bool_), None, {}, {}, [], None, None, None
+        return [], [], np.zeros(0, np.bool_), None, {}, {}, [], None, None, None, None
 
     product_ids: list[str] = []
     catalog: list[bool] = []
     codes: list[str | None] = []
+    launch = array("i")
     texts: list[tuple[str, NDArray[np.float32] | None]] = []
     for r in tx.run(q.SNAPSHOT_PRODUCTS, {**params, "withText": with_text}):
         product_ids.append(r["id"])
         catalog.append(bool(r["inCatalog"]))
         codes.append(r["productCode"])
+        launch.append(_day_or_unknown(r["availableFrom"]))
         if with_text:
             texts.append(_stored_text(r["id"], r["name"], r["description"], r["textEmbedding"], r["textEmbeddingOf"]))
     report("products", len(product_ids))
@@ -173,7 +176,26 @@ def _read(
     groups = _groups(product_ids, codes)
     age = np.frombuffer(ages, dtype=np.float32).copy()
     catalog_mask = np.array(catalog, dtype=np.bool_)
-    return customer_ids, product_ids, catalog_mask, purchases, facts, term_ids, texts, image, groups, age
+    available = np.frombuffer(launch, dtype=np.int32).copy()
+    available_from = available if (available != AVAILABLE_UNKNOWN).any() else None
+    return (
+        customer_ids,
+        product_ids,
+        catalog_mask,
+        purchases,
+        facts,
+        term_ids,
+        texts,
+        image,
+        groups,
+        age,
+        available_from,
+    )
+
+
+def _day_or_unknown(value: Any) -> int:
+    """A stored ``availableFrom`` (a Neo4j date) as a day index; AVAILABLE_UNKNOWN when absent."""
+    return AVAILABLE_UNKNOWN if value is None else to_day(value.to_native())
 
 
 def _age(value: Any) -> float:

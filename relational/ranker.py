@@ -44,6 +44,7 @@ class RankerSettings:
     """The ranker's knobs: what it may use, how far back it learns, and LightGBM's size."""
 
     embeddings: tuple[str, ...] = ("text", "photo")
+    preferences: bool = True  # the pref_* features (preference shares from the catalog's facts)
     train_cutoffs: int = 16  # earlier cut-offs whose windows are the training labels
     train_step: int = 7  # days between them (their windows overlap: more groups from little data)
     horizon: int = 28
@@ -94,7 +95,11 @@ class LearnedRanker:
         candidates = generate(view, customers, self.settings.sources, self._sources())
         features = pair_features(view, candidates, self.settings.sources, {f"{k}_cos": v for k, v in vectors.items()})
         drop = [n for n in ("text_cos", "photo_cos") if n.removesuffix("_cos") not in self.settings.embeddings]
-        keep = [i for i, n in enumerate(features.names) if n not in drop]
+        keep = [
+            i
+            for i, n in enumerate(features.names)
+            if n not in drop and (self.settings.preferences or not n.startswith("pref_"))
+        ]
         return PairFeatures(
             features.rows, features.products, tuple(features.names[i] for i in keep), features.values[:, keep]
         )
@@ -249,17 +254,20 @@ def ranker_factories(
     vector_sources: dict[str, VectorSource] | None = None,
     ablation: bool = False,
 ) -> list[Callable[[], LearnedRanker]]:
-    """The ranker with text and photo features (``ranker``), and with ``ablation`` its variants: no
-    learned-vector feature at all, then each of text, photo, GNN, KGE added alone (those whose
-    vectors ``vector_sources`` can compute), then all together. ``settings`` gives every other knob."""
+    """The ranker with text and photo features (``ranker``), and with ``ablation`` its variants:
+    without the catalog-fact preference shares, without any learned-vector feature, then each of
+    text, photo, GNN, KGE added to that alone (those whose vectors ``vector_sources`` can compute),
+    then all together. ``settings`` gives every other knob."""
     base = settings or RankerSettings()
 
-    def make(name: str, embeddings: Sequence[str]) -> Callable[[], LearnedRanker]:
-        return lambda: LearnedRanker(replace(base, embeddings=tuple(embeddings)), vector_sources, name)
+    def make(name: str, embeddings: Sequence[str], preferences: bool = True) -> Callable[[], LearnedRanker]:
+        settings = replace(base, embeddings=tuple(embeddings), preferences=preferences and base.preferences)
+        return lambda: LearnedRanker(settings, vector_sources, name)
 
     available = [e for e in EMBEDDINGS if e in ("text", "photo") or e in (vector_sources or {})]
     factories = [make("ranker", ("text", "photo"))]
     if ablation:
+        factories.append(make("ranker - preferences", ("text", "photo"), preferences=False))
         factories.append(make(ABLATION_BASE, ()))
         factories += [make(f"ranker + {e} only", (e,)) for e in available]
         factories.append(make("ranker + all vectors", available))

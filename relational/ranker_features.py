@@ -16,6 +16,10 @@ With ``ref`` the cut-off day, the features of a pair (customer ``c``, product ``
   ``item_buyers``: distinct customers who bought it;
 - ``text_cos``, ``photo_cos``: cosine of ``p``'s vector with ``c``'s recent-products profile (NaN
   without vectors), and ``group_share``: the share of ``c``'s lines in ``p``'s variant group;
+- ``pref_category``, ``pref_colour``, ``pref_gender``, ... (one per fact type the view holds, see
+  :data:`PREFERENCE_FACTS`): ``max_{t ∈ terms(p)} n_c(t) / n_c``, the largest share of ``c``'s lines
+  whose product has one of ``p``'s terms — ``PREFERS`` recomputed from the view, never read from
+  the graph's ``PREFERS`` (built on every purchase);
 - customer: ``cust_lines``, ``cust_products``, ``cust_days`` (since their last purchase), ``cust_age``;
 - one column per candidate source: the source's score for the pair (0 when it did not propose it);
 - any ``extra`` vector scores (e.g. ``gnn_cos``): cosine of the customer's and the product's vectors.
@@ -40,6 +44,16 @@ from shopgraph.relational.candidates import (
     recent_profile,
 )
 from shopgraph.relational.data import Snapshot
+
+# Fact type -> feature suffix of its preference share (module docstring).
+PREFERENCE_FACTS: dict[str, str] = {
+    "IN_CATEGORY": "category",
+    "HAS_COLOUR": "colour",
+    "FOR_GENDER": "gender",
+    "HAS_PATTERN": "pattern",
+    "MADE_OF": "material",
+    "HAS_STYLE": "style",
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,38 @@ def _last_day(
     return sp.csr_matrix(
         (days[picked].astype(np.float64) + 1, (rows_of_lines[picked], cols_of_lines[picked])), shape=shape
     )
+
+
+def fact_matrix(view: Snapshot, relation: str) -> sp.csr_matrix:
+    """Binary ``(products, terms)`` matrix of one fact type of ``view`` (1 where the product has the term)."""
+    facts = view.facts[relation]
+    terms = len(view.term_ids.get(facts.label, [])) or (int(facts.term.max()) + 1 if facts.term.shape[0] else 0)
+    matrix = sp.csr_matrix(
+        (np.ones(facts.product.shape[0]), (facts.product, facts.term)), shape=(view.num_products, terms)
+    )
+    matrix.data[:] = 1.0  # a duplicated edge counts once
+    return matrix
+
+
+def preference_share(
+    count: sp.csr_matrix,
+    lines: NDArray[np.float64],
+    facts: sp.csr_matrix,
+    rows: NDArray[np.int64],
+    products: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    """``max_{t ∈ terms(p)} n_c(t) / n_c`` for each pair (``rows[i]``, ``products[i]``), where
+    ``n_c(t) = (count · facts)[c, t]`` counts the lines of row ``c`` (of ``count``, rows × products)
+    whose product has term ``t``; 0 for a product without a term or a customer without lines."""
+    shares = np.asarray((count @ facts).todense(), dtype=np.float64) / np.maximum(lines, 1)[:, None]
+    degree = np.diff(facts.indptr)[products]
+    pair = np.repeat(np.arange(products.shape[0]), degree)
+    starts = facts.indptr[products]
+    offsets = np.arange(pair.shape[0]) - np.repeat(np.cumsum(degree) - degree, degree)
+    terms = facts.indices[np.repeat(starts, degree) + offsets]
+    out = np.zeros(products.shape[0])
+    np.maximum.at(out, pair, shares[rows[pair], terms])
+    return out
 
 
 def _profile_cos(
@@ -195,6 +241,11 @@ def pair_features(
         "cust_days": cust_last[rows],
         "cust_age": cust_age,
     }
+    for relation, suffix in PREFERENCE_FACTS.items():
+        if relation in view.facts:
+            columns[f"pref_{suffix}"] = preference_share(
+                count, lines_per_customer, fact_matrix(view, relation), rows, products
+            )
     for name, matrix in candidates.sources.items():
         columns[f"src_{name}"] = _lookup(matrix, rows, products)
     for name, (customer_vectors, product_vectors) in (extra_vectors or {}).items():

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from shopgraph.relational.candidates import AGE_BANDS, SourceSettings, age_band, copurchase_matrix
 from shopgraph.relational.data import Snapshot
-from shopgraph.relational.ranker_features import PairFeatures
+from shopgraph.relational.ranker_features import PREFERENCE_FACTS, PairFeatures, fact_matrix
 
 # Reason kind -> the features whose contributions count for it.
 KINDS: dict[str, tuple[str, ...]] = {
@@ -30,6 +30,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "popular": ("pop_7", "pop_28", "pop_84", "pop_trend", "item_buyers", "item_last_days", "src_popular"),
     "popular_age": ("pop_age", "src_popular_age"),
     "new": ("item_first_days",),
+    "preference": tuple(f"pref_{suffix}" for suffix in PREFERENCE_FACTS.values()),
     "text": ("text_cos", "src_text"),
     "photo": ("photo_cos", "src_photo"),
     "graph": ("gnn_cos", "kge_cos"),
@@ -45,6 +46,7 @@ EVIDENCE: dict[str, tuple[str, float]] = {
     "copurchase": ("src_copurchase", 0.0),
     "popular": ("item_buyers", 0.0),
     "popular_age": ("pop_age", 0.0),
+    "preference": ("pref_category", 0.0),
     "text": ("text_cos", 0.0),
     "photo": ("photo_cos", 0.0),
 }
@@ -115,14 +117,15 @@ def explain(
         elif kind in EVIDENCE and EVIDENCE[kind][0] in index:
             feature, threshold = EVIDENCE[kind]
             holds = np.nan_to_num(features.values[pairs, index[feature]], nan=0.0) > threshold
-        else:
-            holds = np.ones(len(pairs), dtype=bool)
+        else:  # a kind whose evidence this view lacks is never said
+            holds = np.full(len(pairs), kind not in EVIDENCE)
         matrix[~holds, j] = -np.inf
     need_co = "copurchase" in by_kind
     co = copurchase_matrix(purchases, view.num_products, ref, settings) if need_co else sp.csr_matrix((0, 0))
     recent = purchases.between(ref - 28, ref)
     bands = age_band(view.customer_age) if view.customer_age is not None else None
     lines_by_customer: dict[int, NDArray[np.int64]] = {}
+    categories = fact_matrix(view, "IN_CATEGORY") if "preference" in by_kind and "IN_CATEGORY" in view.facts else None
 
     def own_lines(customer: int) -> NDArray[np.int64]:
         if customer not in lines_by_customer:
@@ -175,6 +178,13 @@ def explain(
                 label = _age_label(int(bands[customer]))
                 text = f"popular with customers aged {label} this week" if label else "popular with your age group"
                 reasons.append(Reason(kind, weight, text))
+            elif kind == "preference" and categories is not None and own.shape[0]:
+                mine_terms = np.asarray(categories[own].sum(axis=0)).ravel()
+                terms = categories.indices[categories.indptr[product] : categories.indptr[product + 1]]
+                best_term = int(terms[np.argmax(mine_terms[terms])])
+                share = mine_terms[best_term] / own.shape[0]
+                name = view.term_ids["Category"][best_term]
+                reasons.append(Reason(kind, weight, f"{name}: {share:.0%} of what you bought"))
             elif kind == "new":
                 first = purchases.day[purchases.product == product]
                 days = int(ref - first.min()) if first.shape[0] else 0

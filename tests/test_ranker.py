@@ -3,6 +3,8 @@ checked by hand, and the no-leakage property on the shipped sample read from the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,7 @@ from shopgraph.relational.candidates import (
     copurchase_matrix,
     generate,
 )
-from shopgraph.relational.data import Purchases, Snapshot
+from shopgraph.relational.data import AVAILABLE_UNKNOWN, Facts, Purchases, Snapshot
 from shopgraph.relational.ranker import LearnedRanker, RankerSettings
 from shopgraph.relational.ranker_features import labels, pair_features
 from shopgraph.relational.ranker_vectors import GridVectors
@@ -229,3 +231,52 @@ def test_reasons_say_only_what_holds_for_the_pair_and_cite_the_customers_own_pro
     assert said[0][1].text == "popular: bought 2 times in the last 28 days", "customers 1 and 2"
     # Product 0 was bought by customer 0 once: the repurchase reason holds and leads.
     assert said[1][0].kind == "repurchase" and said[1][0].text == "you bought it before (1×)"
+
+
+def test_preference_shares_are_recomputed_from_the_view_and_said_with_the_category() -> None:
+    # Categories: products 0, 1, 2 are dresses, 3 and 4 shirts, 5 has none.
+    facts = {
+        "IN_CATEGORY": Facts(
+            "IN_CATEGORY", "Category", np.array([0, 1, 2, 3, 4]), np.array([0, 0, 0, 1, 1]), np.ones(5, np.float32)
+        )
+    }
+    full = snapshot(LINES, 6, GROUPS)
+    full = replace(full, facts=facts, term_ids={"Category": ["dresses", "shirts"]})
+    view = full.until(100)
+    candidates = generate(view, np.array([0, 1]), SourceSettings(), ["repurchase", "siblings", "popular"])
+    features = pair_features(view, candidates)
+    share = {
+        (int(r), int(p)): float(v)
+        for r, p, v in zip(features.rows, features.products, features.column("pref_category"), strict=True)
+    }
+    # Customer 0 bought 0 and 2 (both dresses); customer 1 bought 0, 1 (dresses) and 3 (a shirt).
+    assert share[(0, 1)] == 1.0 and share[(0, 3)] == 0.0
+    assert share[(1, 3)] == pytest.approx(1 / 3) and share[(1, 2)] == pytest.approx(2 / 3)
+    # Purchases after the cut-off change no share.
+    later = replace(full, purchases=snapshot([*LINES, (0, 3, 100), (0, 4, 101)], 6, GROUPS).purchases)
+    again = pair_features(
+        later.until(100),
+        generate(later.until(100), np.array([0, 1]), SourceSettings(), ["repurchase", "siblings", "popular"]),
+    )
+    assert np.array_equal(again.column("pref_category"), features.column("pref_category"))
+
+    contrib = np.zeros((1, len(features.names) + 1))
+    contrib[0, features.names.index("pref_category")] = 1.0
+    pair = next(i for i, (r, p) in enumerate(zip(features.rows, features.products, strict=True)) if (r, p) == (1, 2))
+    said = explain(view, np.array([0, 1]), features, contrib, np.array([pair]))
+    assert [(r.kind, r.text) for r in said[0]] == [("preference", "dresses: 67% of what you bought")]
+
+
+def test_a_catalog_launch_date_makes_a_never_bought_product_a_candidate_from_that_day() -> None:
+    # Product 4 (group 3, with product 5 added to it) was never bought; the catalog says it went on sale on day 101.
+    groups = [0, 0, 1, 2, 3, 3]
+    launch = np.full(6, AVAILABLE_UNKNOWN, dtype=np.int32)
+    launch[4] = 101
+    full = replace(snapshot(LINES, 6, groups), available_from=launch)
+    customer = np.array([2])  # bought 1 on day 99 and 5 on day 100
+    for cutoff, expected in ((102, {0: 2 ** (-0.3), 4: 2 ** (-0.2)}), (101, {0: 2 ** (-0.2)})):
+        view = full.until(cutoff)
+        got = generate(view, customer, SourceSettings(half_life=10.0), ["siblings"]).sources["siblings"]
+        assert row(got, 0) == pytest.approx(expected), f"cut-off {cutoff}"
+    without = generate(snapshot(LINES, 6, groups).until(102), customer, SourceSettings(half_life=10.0), ["siblings"])
+    assert 4 not in row(without.sources["siblings"], 0), "no date: never bought means not a candidate"

@@ -202,6 +202,22 @@ def test_generic_catalog_csv_and_jsonl(tmp_path: Path) -> None:
     assert rejects.first_errors[0].startswith("shop.jsonl:2: rejected: invalid JSON")
 
 
+def test_generic_catalog_reads_the_day_a_product_went_on_sale(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "shop.csv",
+        "id,name,available_from\na1,Classic Tee,2024-03-01\na2,Old Tee,\na3,Bad Tee,01/03/2024\n",
+    )
+    rejects = RejectLog(tmp_path / "rejects.csv")
+    records = list(read_generic_catalog(path, VOCAB, rejects, "shop"))
+    rejects.close()
+    assert [(r.id, r.properties["availableFrom"]) for r in records] == [
+        ("shop:a1", date(2024, 3, 1)),
+        ("shop:a2", None),
+    ]
+    [row] = report_rows(tmp_path / "rejects.csv")
+    assert (row["line"], row["reason"]) == ("4", "bad date in 'available_from': '01/03/2024' (expected YYYY-MM-DD)")
+
+
 def test_generic_purchases_accept_channel_names(tmp_path: Path) -> None:
     path = write(
         tmp_path / "orders.csv",

@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike
 from shopgraph.graphstore.core.errors import ConfigError, InputError
 from shopgraph.graphstore.core.textembed import embed_texts
 from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
-from shopgraph.relational.data import Snapshot, from_day, to_day
+from shopgraph.relational.data import AVAILABLE_UNKNOWN, Snapshot, from_day, to_day
 from shopgraph.relational.export import read_snapshot
 from shopgraph.relational.features import embed_product_texts, product_text, text_hash
 from shopgraph.relational.writeback import (
@@ -190,6 +190,30 @@ def test_purchase_source_selects_purchases_by_source_or_file(tiny: Driver, tmp_p
     # A source name is matched whole, not as any prefix.
     with pytest.raises(InputError, match=r"no purchases with source 'tin' or 'tin:\.\.\.'"):
         read_snapshot(tiny, purchase_source="tin", with_text=False)
+
+
+def test_a_catalogs_launch_dates_reach_the_snapshot_and_make_products_available(tiny: Driver, tmp_path: Path) -> None:
+    assert read_snapshot(tiny, with_text=False, with_images=False).available_from is None, "no product has a date"
+    launches = tmp_path / "launches.csv"
+    launches.write_text("id,name,available_from\nN,New Tee,2024-06-01\nM,Later Tee,2024-09-01\n")
+    ingest_catalog(tiny, launches, source="tiny")
+    snapshot = read_snapshot(tiny, with_text=False, with_images=False)
+    day = dict(zip(snapshot.product_ids, snapshot.available_from.tolist(), strict=True))
+    assert (day["tiny:N"], day["tiny:M"]) == (to_day(date(2024, 6, 1)), to_day(date(2024, 9, 1)))
+    assert day["tiny:A"] == AVAILABLE_UNKNOWN
+    available = dict(
+        zip(snapshot.product_ids, snapshot.until(to_day(date(2024, 7, 1))).available().tolist(), strict=True)
+    )
+    # On 2024-07-01: N is on sale though nobody bought it, M not yet; A..D were bought, Z too.
+    assert available == {
+        "tiny:A": True,
+        "tiny:B": True,
+        "tiny:C": True,
+        "tiny:D": True,
+        "tiny:M": False,
+        "tiny:N": True,
+        "tiny:Z": True,
+    }
 
 
 def test_an_empty_graph_is_an_input_error(driver: Driver) -> None:

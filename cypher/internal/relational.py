@@ -33,6 +33,7 @@ SNAPSHOT_PRODUCTS = f"""
 MATCH (p:Product)
 WHERE p.inCatalog = true OR EXISTS {{ MATCH (:Customer)-[r:PURCHASED]->(p) WHERE {_PURCHASE_FILTER} }}
 RETURN p.id AS id, coalesce(p.inCatalog, false) AS inCatalog, p.productCode AS productCode,
+       p.availableFrom AS availableFrom,
        CASE WHEN $withText THEN p.name END AS name,
        CASE WHEN $withText THEN p.description END AS description,
        CASE WHEN $withText THEN p.textEmbedding END AS textEmbedding,

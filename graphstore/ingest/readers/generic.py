@@ -17,6 +17,9 @@ field                   required  meaning
 ``description``         no        free text; materials are extracted from it
 ``price``               no        list price, a number
 ``image``               no        path of a product photo
+``available_from``      no        the day it went on sale (YYYY-MM-DD); the
+                                  recommender may propose it from then on,
+                                  even before anybody bought it
 ======================  ========  ==============================================
 
 Customers: CSV ``id`` (required), ``age``. Purchases: CSV ``date`` (YYYY-MM-DD),
@@ -103,6 +106,7 @@ def read_generic_catalog(path: Path, vocab: Vocabulary, rejects: RejectLog, sour
             pid = require(v, "id")
             name = require(v, "name")
             price = parse_float(v, "price")
+            available_from = parse_date(v, "available_from") if v.get("available_from", "").strip() else None
         except RowError as e:
             rejects.reject(path.name, row.line, str(e), row.raw)
             continue
@@ -136,6 +140,7 @@ def read_generic_catalog(path: Path, vocab: Vocabulary, rejects: RejectLog, sour
                 "description": description or None,
                 "price": price,
                 "image": v.get("image", "").strip() or None,
+                "availableFrom": available_from,
             },
             facts=facts,
             brand=brand,

@@ -174,7 +174,8 @@ def render_ablation(report: EvaluationReport, base: str, k: int, samples: int = 
     reference = by_name[base]
     lines = [
         f"Ablation: each ranker variant against the ranker without any learned-vector feature (**{base}**); "
-        "`ranker - preferences` is `ranker` without the preference shares from the catalog's facts. "
+        "`ranker - preferences` is `ranker` without the preference shares from the catalog's facts; "
+        "`ranker, own first` puts the customer's own past products before the rest. "
         "Paired bootstrap, 95 % interval, **bold** when it lies above 0.",
         "",
         f"| ranker | MAP@{k} | Δ MAP@{k} | Δ Recall@{k} |",

@@ -45,6 +45,9 @@ class RankerSettings:
 
     embeddings: tuple[str, ...] = ("text", "photo")
     preferences: bool = True  # the pref_* features (preference shares from the catalog's facts)
+    # Rank the customer's own past products first (in the model's order among themselves), then the
+    # rest by score: the shop's rule for repeat buyers, the model's order for everything new.
+    own_first: bool = False
     train_cutoffs: int = 16  # earlier cut-offs whose windows are the training labels
     train_step: int = 7  # days between them (their windows overlap: more groups from little data)
     horizon: int = 28
@@ -217,9 +220,13 @@ class LearnedRanker:
         self, customers: NDArray[np.int64], k: int
     ) -> tuple[PairFeatures, NDArray[np.float64], list[NDArray[np.int64]]]:
         """The scored candidates and, per customer, the feature rows of its best ``k``, best first
-        (score descending, then product position)."""
+        (score descending, then product position; with ``own_first`` the customer's own products
+        before the others)."""
         features, scores = self.scored(customers)
-        order = np.lexsort((features.products, -scores, features.rows))
+        keys: tuple[NDArray, ...] = (features.products, -scores)
+        if self.settings.own_first and features.values.shape[0]:
+            keys += (-(features.column("own_count") > 0).astype(np.int8),)
+        order = np.lexsort((*keys, features.rows))
         rows = features.rows[order]
         starts = np.searchsorted(rows, np.arange(customers.shape[0]))
         ends = np.searchsorted(rows, np.arange(customers.shape[0]), side="right")
@@ -255,6 +262,7 @@ def ranker_factories(
     ablation: bool = False,
 ) -> list[Callable[[], LearnedRanker]]:
     """The ranker with text and photo features (``ranker``), and with ``ablation`` its variants:
+    the same with ``own_first`` switched (``ranker, own first`` or ``ranker, learned order``),
     without the catalog-fact preference shares, without any learned-vector feature, then each of
     text, photo, GNN, KGE added to that alone (those whose vectors ``vector_sources`` can compute),
     then all together. ``settings`` gives every other knob."""
@@ -267,6 +275,9 @@ def ranker_factories(
     available = [e for e in EMBEDDINGS if e in ("text", "photo") or e in (vector_sources or {})]
     factories = [make("ranker", ("text", "photo"))]
     if ablation:
+        other = replace(base, embeddings=("text", "photo"), own_first=not base.own_first)
+        other_name = "ranker, learned order" if base.own_first else "ranker, own first"
+        factories.append(lambda: LearnedRanker(other, vector_sources, other_name))
         factories.append(make("ranker - preferences", ("text", "photo"), preferences=False))
         factories.append(make(ABLATION_BASE, ()))
         factories += [make(f"ranker + {e} only", (e,)) for e in available]

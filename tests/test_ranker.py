@@ -280,3 +280,18 @@ def test_a_catalog_launch_date_makes_a_never_bought_product_a_candidate_from_tha
         assert row(got, 0) == pytest.approx(expected), f"cut-off {cutoff}"
     without = generate(snapshot(LINES, 6, groups).until(102), customer, SourceSettings(half_life=10.0), ["siblings"])
     assert 4 not in row(without.sources["siblings"], 0), "no date: never bought means not a candidate"
+
+
+def test_own_first_puts_the_customers_own_products_before_the_rest_in_the_models_order() -> None:
+    view = _busy_snapshot(3).until(372)
+    learned, own_first = (LearnedRanker(RankerSettings(embeddings=(), trees=30, own_first=o)) for o in (False, True))
+    learned.fit(view)
+    own_first.fit(view)
+    customers = np.unique(view.purchases.customer)[:50]
+    a, b = learned.recommend(customers, 12), own_first.recommend(customers, 12)
+    for r, c in enumerate(customers):
+        own = set(view.purchases.product[view.purchases.customer == c].tolist())
+        flags = [int(p) in own for p in b[r]]
+        assert flags == sorted(flags, reverse=True), "own products first"
+        mine = [int(p) for p in a[r] if int(p) in own]
+        assert [int(p) for p in b[r] if int(p) in own][: len(mine)] == mine, "in the model's order"

@@ -68,7 +68,8 @@ def interval(difference: dict[str, float]) -> str:
     "--ablation/--no-ablation",
     default=True,
     show_default=True,
-    help="Also evaluate the ranker without learned vectors and with each of text, photo, GNN, KGE.",
+    help="Also evaluate the ranker's variants: own products first, without preference shares, without "
+    "learned vectors, with each of text, photo, GNN, KGE (about 3x the time).",
 )
 @click.option(
     "--repurchase-prior",

@@ -100,7 +100,8 @@ def explain(
 
     ``contrib`` holds the ``pred_contrib`` rows of those pairs, in the same order. A kind is said
     only where its evidence holds for the pair (:data:`EVIDENCE`); a pair whose eligible
-    contributions are all ≤ 0 gets the single strongest eligible kind.
+    contributions are all ≤ 0 gets the single strongest eligible kind. A product the customer
+    bought before always says so first ("you bought it before (N×)").
     """
     settings = settings or SourceSettings()
     ref = view.reference_day()
@@ -141,10 +142,15 @@ def explain(
         order = [j for j in np.argsort(-row, kind="stable") if np.isfinite(row[j])]
         positive = row[row > 0].sum()
         chosen = [j for j in order[:top] if row[j] > 0] or order[:1]
+        # A product the customer bought before says so first, whatever drove its score: a list
+        # that recommends your own product without saying why it is there reads as a mistake.
+        if "repurchase" in kinds and np.isfinite(row[kinds.index("repurchase")]):
+            again = kinds.index("repurchase")
+            chosen = [again, *[j for j in chosen if j != again]][:top]
         reasons: list[Reason] = []
         for j in chosen:
             kind = kinds[j]
-            weight = float(row[j] / positive) if positive > 0 else 0.0
+            weight = float(max(row[j], 0.0) / positive) if positive > 0 else 0.0
             lines = own_lines(customer)
             own = purchases.product[lines]
             if kind == "repurchase":

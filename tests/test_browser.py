@@ -318,6 +318,17 @@ CREATE (i)-[:DEPICTS {modelVersion: 'm@0', detectedCategory: 'trousers', categor
                       detectedColour: 'black', colourAgrees: true}]->(p)
 """
 
+# A served list as `shopgraph train` writes it (the ranker itself is tested in test_relational_pipeline).
+SERVED = """
+MATCH (c:Customer {id: $customer})-[:PURCHASED]->(p:Product)
+WITH DISTINCT c, p ORDER BY p.id LIMIT 3
+WITH c, collect(p) AS products
+UNWIND range(0, size(products) - 1) AS i
+WITH c, products[i] AS p, i
+CREATE (c)-[:RECOMMENDED {rank: i + 1, score: 1.0 - i * 0.1, sources: ['repurchase'],
+                          reasons: ['you bought it before (1×)'], modelVersion: 'ranker@0', trainedAt: datetime()}]->(p)
+"""
+
 
 @pytest.fixture(scope="module")
 def demo_graph(session_driver: Driver) -> Driver:
@@ -334,6 +345,7 @@ def demo_graph(session_driver: Driver) -> Driver:
         {"id": "b" * 64, "path": "/photos/b.jpg", "product": "myntra:17500", "agrees": True, "embedding": _unit(1)},
     ]
     session_driver.execute_query(PHOTOS, photos=photos)
+    session_driver.execute_query(SERVED, customer=browser.SAMPLE_VALUES["customerId"])
     return session_driver
 
 

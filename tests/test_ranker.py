@@ -295,3 +295,18 @@ def test_own_first_puts_the_customers_own_products_before_the_rest_in_the_models
         assert flags == sorted(flags, reverse=True), "own products first"
         mine = [int(p) for p in a[r] if int(p) in own]
         assert [int(p) for p in b[r] if int(p) in own][: len(mine)] == mine, "in the model's order"
+
+
+def test_a_product_bought_before_always_says_so_first() -> None:
+    view = snapshot(LINES, 6, GROUPS).until(100)
+    candidates = generate(view, np.array([0]), SourceSettings(half_life=10.0), ["repurchase", "siblings"])
+    features = pair_features(view, candidates, SourceSettings(half_life=10.0))
+    at = {int(p): i for i, p in enumerate(features.products)}
+    contrib = np.zeros((1, len(features.names) + 1))
+    contrib[0, features.names.index("own_days")] = -0.5  # the model pushes the old purchase down...
+    contrib[0, features.names.index("pop_28")] = 1.0  # ...and up for its popularity
+    said = explain(view, np.array([0]), features, contrib, np.array([at[0]]))
+    assert [(r.kind, r.text, r.weight) for r in said[0]] == [
+        ("repurchase", "you bought it before (1×)", 0.0),
+        ("popular", "popular: bought 2 times in the last 28 days", 1.0),
+    ]

@@ -250,7 +250,7 @@ def test_evaluate_scores_the_pairs_of_the_split_and_writes_its_report(driver: Dr
     # each ranker learns from 4 cut-offs a week apart, from 28 days before its own: grid days c,
     # c − 28 (where each recommends) and c − 56, c − 84 (their training cut-offs): 4 fits, not 10.
     assert saved["vectorFits"] == {"gnn": 4, "kge": 1}
-    assert "Ablation: what each learned-vector feature adds" in markdown
+    assert "Ablation: each ranker variant against the ranker without any learned-vector feature" in markdown
     assert saved["inputs"]["customers with an age"] > 0 and saved["inputs"]["products in a variant group of 2+"] > 0
 
 

@@ -46,7 +46,13 @@ from shopgraph.relational.kge_eval import compare_kge
 from shopgraph.relational.kge_infer import propose_missing
 from shopgraph.relational.memory import peak_rss_mib
 from shopgraph.relational.models.fusion import FUSIONS
-from shopgraph.relational.ranker import ABLATION_BASE, LearnedRanker, RankerSettings, ranker_factories
+from shopgraph.relational.ranker import (
+    ABLATION_BASE,
+    FeatureCache,
+    LearnedRanker,
+    RankerSettings,
+    ranker_factories,
+)
 from shopgraph.relational.ranker_vectors import GridVectors, KGEVectors, gnn_fit
 from shopgraph.relational.served import ServedItem, served_lists
 from shopgraph.relational.split import make_task, rolling_cutoffs
@@ -526,7 +532,7 @@ def evaluate_models(
                 gnn_fit(partial(settings.build, settings.fusion, candidates="bought")), anchor=days[-1], step=step
             )
             vector_fits["kge"] = KGEVectors(seed=settings.seed, recent=ranker_settings.sources.recent)
-        made = ranker_factories(ranker_settings, dict(vector_fits), ablation=ablation)
+        made = ranker_factories(ranker_settings, dict(vector_fits), ablation=ablation, cache=FeatureCache())
         kept = _Kept(made[0])
         factories += [kept, *made[1:]]
     with one_thread():

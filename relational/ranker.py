@@ -18,7 +18,8 @@ so the same view gives the same lists.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,6 +38,41 @@ ABLATION_BASE = "ranker - no vectors"  # the ablation's reference: the ranker wi
 
 VectorSource = Callable[[Snapshot], tuple[NDArray[np.float32], NDArray[np.float32]]]
 """Fits a model on a view and returns its (customer, product) unit vectors by position."""
+
+
+class FeatureCache:
+    """Pair features shared by the rankers of one evaluation, least recently used out first.
+
+    An evaluation fits several rankers (the variants of the ablation) at each of its cut-offs, and
+    each ranker computes candidates and features at its 16 training cut-offs, most of which the
+    next evaluated cut-off's rankers need again (a week apart, against 28 days between evaluated
+    cut-offs). All views come from one snapshot, so a view is named by its reference day and
+    purchase count; the same view, customers, sources and vectors give the same features.
+    ``max_bytes`` bounds the memory held.
+    """
+
+    def __init__(self, max_bytes: int = 1 << 30) -> None:
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[Hashable, PairFeatures] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: Hashable, compute: Callable[[], PairFeatures]) -> PairFeatures:
+        """The features under ``key``, computed by ``compute()`` the first time."""
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return self._entries[key]
+        self.misses += 1
+        features = compute()
+        size = features.values.nbytes + features.rows.nbytes + features.products.nbytes
+        self._entries[key] = features
+        self._bytes += size
+        while self._bytes > self.max_bytes and len(self._entries) > 1:
+            _, old = self._entries.popitem(last=False)
+            self._bytes -= old.values.nbytes + old.rows.nbytes + old.products.nbytes
+        return features
 
 
 @dataclass(frozen=True)
@@ -71,8 +107,10 @@ class LearnedRanker:
         settings: RankerSettings | None = None,
         vector_sources: dict[str, VectorSource] | None = None,
         name: str | None = None,
+        cache: FeatureCache | None = None,
     ) -> None:
         self.settings = settings or RankerSettings()
+        self.cache = cache
         unknown = [e for e in self.settings.embeddings if e not in EMBEDDINGS]
         if unknown:
             raise ConfigError(f"unknown ranker embedding {unknown[0]!r}; known: {', '.join(EMBEDDINGS)}")
@@ -95,8 +133,23 @@ class LearnedRanker:
     def _features(
         self, view: Snapshot, customers: NDArray[np.int64], vectors: dict[str, tuple[NDArray, NDArray]]
     ) -> PairFeatures:
-        candidates = generate(view, customers, self.settings.sources, self._sources())
-        features = pair_features(view, candidates, self.settings.sources, {f"{k}_cos": v for k, v in vectors.items()})
+        def compute() -> PairFeatures:
+            candidates = generate(view, customers, self.settings.sources, self._sources())
+            extra = {f"{k}_cos": v for k, v in vectors.items()}
+            return pair_features(view, candidates, self.settings.sources, extra)
+
+        if self.cache is None:
+            features = compute()
+        else:
+            key = (
+                view.reference_day(),
+                len(view.purchases),
+                hashlib.sha256(customers.tobytes()).hexdigest(),
+                self._sources(),
+                self.settings.sources,
+                tuple(sorted(vectors)),
+            )
+            features = self.cache.get(key, compute)
         drop = [n for n in ("text_cos", "photo_cos") if n.removesuffix("_cos") not in self.settings.embeddings]
         keep = [
             i
@@ -260,24 +313,25 @@ def ranker_factories(
     settings: RankerSettings | None = None,
     vector_sources: dict[str, VectorSource] | None = None,
     ablation: bool = False,
+    cache: FeatureCache | None = None,
 ) -> list[Callable[[], LearnedRanker]]:
     """The ranker with text and photo features (``ranker``), and with ``ablation`` its variants:
     the same with ``own_first`` switched (``ranker, own first`` or ``ranker, learned order``),
     without the catalog-fact preference shares, without any learned-vector feature, then each of
     text, photo, GNN, KGE added to that alone (those whose vectors ``vector_sources`` can compute),
-    then all together. ``settings`` gives every other knob."""
+    then all together. ``settings`` gives every other knob; ``cache`` is shared by all of them."""
     base = settings or RankerSettings()
 
     def make(name: str, embeddings: Sequence[str], preferences: bool = True) -> Callable[[], LearnedRanker]:
         settings = replace(base, embeddings=tuple(embeddings), preferences=preferences and base.preferences)
-        return lambda: LearnedRanker(settings, vector_sources, name)
+        return lambda: LearnedRanker(settings, vector_sources, name, cache)
 
     available = [e for e in EMBEDDINGS if e in ("text", "photo") or e in (vector_sources or {})]
     factories = [make("ranker", ("text", "photo"))]
     if ablation:
         other = replace(base, embeddings=("text", "photo"), own_first=not base.own_first)
         other_name = "ranker, learned order" if base.own_first else "ranker, own first"
-        factories.append(lambda: LearnedRanker(other, vector_sources, other_name))
+        factories.append(lambda: LearnedRanker(other, vector_sources, other_name, cache))
         factories.append(make("ranker - preferences", ("text", "photo"), preferences=False))
         factories.append(make(ABLATION_BASE, ()))
         factories += [make(f"ranker + {e} only", (e,)) for e in available]

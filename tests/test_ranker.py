@@ -16,7 +16,7 @@ from shopgraph.relational.candidates import (
     generate,
 )
 from shopgraph.relational.data import AVAILABLE_UNKNOWN, Facts, Purchases, Snapshot
-from shopgraph.relational.ranker import LearnedRanker, RankerSettings
+from shopgraph.relational.ranker import FeatureCache, LearnedRanker, RankerSettings
 from shopgraph.relational.ranker_features import labels, pair_features
 from shopgraph.relational.ranker_vectors import GridVectors
 from shopgraph.relational.reasons import explain
@@ -310,3 +310,24 @@ def test_a_product_bought_before_always_says_so_first() -> None:
         ("repurchase", "you bought it before (1×)", 0.0),
         ("popular", "popular: bought 2 times in the last 28 days", 1.0),
     ]
+
+
+def test_a_shared_feature_cache_changes_no_list_and_serves_the_repeated_cutoffs() -> None:
+    full = _busy_snapshot(4)
+    cache = FeatureCache()
+    for cutoff in (344, 372):  # 28 days apart: the later one's training cut-offs repeat the earlier's
+        view = full.until(cutoff)
+        customers = make_task(full, cutoff, 28).customers
+        alone, shared, other = (
+            LearnedRanker(RankerSettings(embeddings=(), trees=30)),
+            LearnedRanker(RankerSettings(embeddings=(), trees=30), cache=cache),
+            LearnedRanker(RankerSettings(embeddings=(), trees=30, own_first=True), cache=cache),
+        )
+        for ranker in (alone, shared, other):
+            ranker.fit(view)
+        assert np.array_equal(alone.recommend(customers, 12), shared.recommend(customers, 12))
+    # Cut-off 344: 16 training views and the evaluated one computed, the second ranker's 16 shared.
+    # Cut-off 372 trains at 344 (the customers and view just scored), 337, 330, 323 (new) and
+    # 316 ... 239 (12 of 344's), then scores at 372 (new); its second ranker shares all 16.
+    assert cache.misses == 17 + 3 + 1
+    assert cache.hits == 16 + (1 + 12) + 16

@@ -123,16 +123,15 @@ def explain(
         matrix[~holds, j] = -np.inf
     need_co = "copurchase" in by_kind
     co = copurchase_matrix(purchases, view.num_products, ref, settings) if need_co else sp.csr_matrix((0, 0))
-    recent = purchases.between(ref - 28, ref)
     bands = age_band(view.customer_age) if view.customer_age is not None else None
-    lines_by_customer: dict[int, NDArray[np.int64]] = {}
     categories = fact_matrix(view, "IN_CATEGORY") if "preference" in by_kind and "IN_CATEGORY" in view.facts else None
+    # Every line once, by customer and latest first: a customer's lines are one slice of it.
+    by_customer = np.lexsort((-purchases.day, purchases.customer))
+    sorted_customers = purchases.customer[by_customer]
 
     def own_lines(customer: int) -> NDArray[np.int64]:
-        if customer not in lines_by_customer:
-            mine = np.flatnonzero(purchases.customer == customer)
-            lines_by_customer[customer] = mine[np.argsort(-purchases.day[mine], kind="stable")]
-        return lines_by_customer[customer]
+        start, end = np.searchsorted(sorted_customers, [customer, customer + 1])
+        return by_customer[start:end]
 
     out: list[list[Reason]] = []
     for i, pair in enumerate(pairs):
@@ -172,12 +171,12 @@ def explain(
                     reasons.append(Reason(kind, weight, text, cited))
                 else:
                     reasons.append(Reason(kind, weight, "often bought with what you bought"))
-            elif kind == "popular":
-                n = int(np.count_nonzero(recent.product == product))
+            elif kind == "popular":  # the pair's own pop_28 and item_buyers say the counts
+                n = int(features.values[pair, index["pop_28"]])
                 if n:
                     text = f"popular: bought {_times(n)} in the last 28 days"
                 else:
-                    buyers = np.unique(purchases.customer[purchases.product == product]).shape[0]
+                    buyers = int(features.values[pair, index["item_buyers"]])
                     text = f"bought by {_times(buyers, 'customer')} before"
                 reasons.append(Reason(kind, weight, text))
             elif kind == "popular_age" and bands is not None:
@@ -192,8 +191,7 @@ def explain(
                 name = view.term_ids["Category"][best_term]
                 reasons.append(Reason(kind, weight, f"{name}: {share:.0%} of what you bought"))
             elif kind == "new":
-                first = purchases.day[purchases.product == product]
-                days = int(ref - first.min()) if first.shape[0] else 0
+                days = int(np.nan_to_num(features.values[pair, index["item_first_days"]], nan=0.0))
                 reasons.append(Reason(kind, weight, f"new: first bought {days} days ago"))
             elif kind in ("text", "photo"):
                 vectors = view.text if kind == "text" else view.image

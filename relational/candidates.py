@@ -18,6 +18,10 @@ highest-scored products. With ``ref`` the cut-off day and a purchase's weight
   weights and ``C[i, j]`` the number of (customer, period) baskets holding both ``i`` and ``j``;
 - ``popular``: the decayed purchase count ``Σ w`` per product, the same list for everyone;
 - ``popular_age``: the same within the customer's age band (unknown ages form a band);
+- ``new_arrivals``: products new at the cut-off — first bought by anyone, or put on sale by the
+  catalog's ``available_from``, in the last ``new_days`` days — in the customer's categories:
+  ``s = (n_c(t*) / n_c) · (1 + lines in those days)``, with ``t*`` the product's category the
+  customer bought most (``n_c(t)`` of their ``n_c`` distinct products);
 - ``text`` and ``photo``: cosine between the product's vector and the mean vector of the
   customer's ``recent`` most recent distinct products (product text and photo embeddings).
 
@@ -36,7 +40,7 @@ from numpy.typing import NDArray
 from shopgraph.graphstore.core.errors import ConfigError
 from shopgraph.relational.data import Purchases, Snapshot
 
-SOURCES = ("repurchase", "siblings", "copurchase", "popular", "popular_age", "text", "photo")
+SOURCES = ("repurchase", "siblings", "copurchase", "popular", "popular_age", "new_arrivals", "text", "photo")
 AGE_BANDS = (25, 35, 45, 55)  # upper bounds of the bands <25, 25-34, 35-44, 45-54; then 55+, unknown
 
 
@@ -50,6 +54,7 @@ class SourceSettings:
     basket_days: int = 7  # co-purchase period
     basket_lookback: int = 180  # co-purchase baskets from these days before the cut-off
     recent: int = 5  # recent distinct own products whose mean vector the content sources use
+    new_days: int = 14  # a product first bought (or put on sale) this recently is a new arrival
 
 
 def decay(days_ago: NDArray[np.integer], half_life: float) -> NDArray[np.float64]:
@@ -210,6 +215,47 @@ def content_scores(
     ).tocsr()
 
 
+def fact_matrix(view: Snapshot, relation: str) -> sp.csr_matrix:
+    """Binary ``(products, terms)`` matrix of one fact type of ``view`` (1 where the product has the term)."""
+    facts = view.facts[relation]
+    terms = len(view.term_ids.get(facts.label, [])) or (int(facts.term.max()) + 1 if facts.term.shape[0] else 0)
+    matrix = sp.csr_matrix(
+        (np.ones(facts.product.shape[0]), (facts.product, facts.term)), shape=(view.num_products, terms)
+    )
+    matrix.data[:] = 1.0  # a duplicated edge counts once
+    return matrix
+
+
+def new_arrivals(
+    view: Snapshot, own: sp.csr_matrix, available: NDArray[np.bool_], ref: int, settings: SourceSettings
+) -> sp.csr_matrix:
+    """The ``new_arrivals`` source's scores (module docstring) for the rows of ``own`` (their
+    customers' recency weights), ``(rows, products)``; empty without categories."""
+    purchases = view.purchases
+    n_products = view.num_products
+    if "IN_CATEGORY" not in view.facts or not n_products:
+        return sp.csr_matrix(own.shape)
+    first = np.full(n_products, np.iinfo(np.int32).max, dtype=np.int64)
+    np.minimum.at(first, purchases.product, purchases.day.astype(np.int64))
+    if view.available_from is not None:
+        first = np.minimum(first, view.available_from.astype(np.int64))
+    new = np.flatnonzero(available & (first >= ref - settings.new_days) & (first < ref))
+    if not new.shape[0]:
+        return sp.csr_matrix(own.shape)
+    recent = purchases.between(ref - settings.new_days, ref)
+    lines = np.bincount(recent.product, minlength=n_products)[new].astype(np.float64)
+    categories = fact_matrix(view, "IN_CATEGORY")
+    bought = (own > 0).astype(np.float64)
+    # Shares over the customer's distinct products, which the recency weights' support gives.
+    shares = (bought @ categories).toarray() / np.maximum(np.asarray(bought.sum(axis=1)).ravel(), 1)[:, None]
+    of_new = categories[new].tocoo()
+    best = np.zeros((own.shape[0], new.shape[0]))
+    for column, term in zip(of_new.row, of_new.col, strict=True):
+        np.maximum(best[:, column], shares[:, term], out=best[:, column])
+    scores = sp.csr_matrix(best * (1.0 + lines)[None, :])
+    return sp.csr_matrix((scores.data, new[scores.indices], scores.indptr), shape=own.shape)
+
+
 def _broadcast(scores: NDArray[np.float64], rows: int, n: int) -> sp.csr_matrix:
     """The same top-``n`` products (by ``scores``, positive only) in every one of ``rows`` rows."""
     positive = np.flatnonzero(scores > 0)
@@ -283,6 +329,8 @@ def generate(
                 members = np.flatnonzero(row_band == band)
                 blocks[members] = _broadcast(pop, 1, settings.per_source + 50).toarray()
             out[name] = exclude_own(blocks.tocsr())
+        elif name == "new_arrivals":
+            out[name] = exclude_own(new_arrivals(view, own, available, ref, settings))
         else:  # text, photo
             vectors = view.text if name == "text" else view.image
             if vectors is None:

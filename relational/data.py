@@ -43,18 +43,30 @@ AVAILABLE_UNKNOWN = np.iinfo(np.int32).max  # Snapshot.available_from of a produ
 
 @dataclass(frozen=True)
 class Purchases:
-    """Purchase lines as parallel arrays: ``customer[i]`` bought ``product[i]`` on ``day[i]``."""
+    """Purchase lines as parallel arrays: ``customer[i]`` bought ``product[i]`` on ``day[i]``.
+
+    ``price[i]`` is what the line paid (NaN where the data does not say) and ``channel[i]`` its
+    sales channel (0 unknown; H&M: 1 store, 2 online); either is None when no line carries it.
+    """
 
     customer: NDArray[np.int64]
     product: NDArray[np.int64]
     day: NDArray[np.int32]
+    price: NDArray[np.float32] | None = None
+    channel: NDArray[np.int8] | None = None
 
     def __len__(self) -> int:
         return int(self.customer.shape[0])
 
     def select(self, mask: NDArray[np.bool_]) -> Purchases:
         """The lines where ``mask`` is true."""
-        return Purchases(self.customer[mask], self.product[mask], self.day[mask])
+        return Purchases(
+            self.customer[mask],
+            self.product[mask],
+            self.day[mask],
+            None if self.price is None else self.price[mask],
+            None if self.channel is None else self.channel[mask],
+        )
 
     def before(self, day: int) -> Purchases:
         """Lines strictly before ``day``."""

@@ -134,17 +134,27 @@ def _read(
     product_pos = {pid: i for i, pid in enumerate(product_ids)}
 
     customers, products, days = array("q"), array("q"), array("i")
+    prices, channels = array("f"), array("b")
     for r in tx.run(q.SNAPSHOT_PURCHASES, params):
         customers.append(customer_pos[r["customer"]])
         products.append(product_pos[r["product"]])
         days.append(to_day(r["date"].to_native()))
+        price, channel = r["price"], r["channel"]
+        prices.append(float(price) if isinstance(price, int | float) else float("nan"))
+        channels.append(int(channel) if isinstance(channel, int) and 0 < channel < 128 else 0)
         if len(days) % _PROGRESS_EVERY == 0:
             report("purchases", len(days))
     report("purchases", len(days))
+    price_array = np.frombuffer(prices, dtype=np.float32).copy()
+    channel_array = np.frombuffer(channels, dtype=np.int8).copy()
     purchases = Purchases(
         customer=np.frombuffer(customers, dtype=np.int64).copy(),
         product=np.frombuffer(products, dtype=np.int64).copy(),
         day=np.frombuffer(days, dtype=np.int32).copy(),
+        # Data without prices or channels says so by leaving them out, so features built on them
+        # are not computed from a column of unknowns.
+        price=price_array if np.isfinite(price_array).any() else None,
+        channel=channel_array if channel_array.any() else None,
     )
 
     facts: dict[str, Facts] = {}

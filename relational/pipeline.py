@@ -421,6 +421,12 @@ def data_inputs(snapshot: Snapshot) -> dict[str, int]:
         "products with a photo vector": 0
         if snapshot.image is None
         else int(np.count_nonzero(snapshot.image.any(axis=1))),
+        "purchase lines with a price": 0
+        if snapshot.purchases.price is None
+        else int(np.count_nonzero(np.isfinite(snapshot.purchases.price))),
+        "purchase lines with a sales channel": 0
+        if snapshot.purchases.channel is None
+        else int(np.count_nonzero(snapshot.purchases.channel)),
     }
 
 

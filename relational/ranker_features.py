@@ -21,6 +21,11 @@ With ``ref`` the cut-off day, the features of a pair (customer ``c``, product ``
   whose product has one of ``p``'s terms — ``PREFERS`` recomputed from the view, never read from
   the graph's ``PREFERS`` (built on every purchase);
 - customer: ``cust_lines``, ``cust_products``, ``cust_days`` (since their last purchase), ``cust_age``;
+- where the lines carry prices: ``item_price``, the mean price paid for ``p``, and ``price_ratio``,
+  that over the mean price ``c`` paid per line (NaN where either is unknown);
+- where the lines carry sales channels: ``channel_match = Σ_k s_c(k) · s_p(k)``, with ``s_c(k)`` the
+  share of ``c``'s lines and ``s_p(k)`` the share of ``p``'s lines in channel ``k`` (1: both only in
+  the same one channel; H&M: store or online);
 - one column per candidate source: the source's score for the pair (0 when it did not propose it);
 - any ``extra`` vector scores (e.g. ``gnn_cos``): cosine of the customer's and the product's vectors.
 """
@@ -39,6 +44,7 @@ from shopgraph.relational.candidates import (
     Candidates,
     SourceSettings,
     age_band,
+    fact_matrix,
     own_weights,
     popularity,
     recent_profile,
@@ -91,17 +97,6 @@ def _last_day(
     )
 
 
-def fact_matrix(view: Snapshot, relation: str) -> sp.csr_matrix:
-    """Binary ``(products, terms)`` matrix of one fact type of ``view`` (1 where the product has the term)."""
-    facts = view.facts[relation]
-    terms = len(view.term_ids.get(facts.label, [])) or (int(facts.term.max()) + 1 if facts.term.shape[0] else 0)
-    matrix = sp.csr_matrix(
-        (np.ones(facts.product.shape[0]), (facts.product, facts.term)), shape=(view.num_products, terms)
-    )
-    matrix.data[:] = 1.0  # a duplicated edge counts once
-    return matrix
-
-
 def preference_share(
     count: sp.csr_matrix,
     lines: NDArray[np.float64],
@@ -138,6 +133,57 @@ def _profile_cos(
     missing = ~profile[rows].any(axis=1) | ~vectors[products].any(axis=1)
     cos[missing] = np.nan
     return cos
+
+
+def _price_columns(
+    price: NDArray[np.float32],
+    line_rows: NDArray[np.int64],
+    mine: NDArray[np.bool_],
+    line_product: NDArray[np.int64],
+    rows: NDArray[np.int64],
+    products: NDArray[np.int64],
+    shape: tuple[int, int],
+) -> dict[str, NDArray[np.float64]]:
+    """``item_price`` and ``price_ratio`` of each pair (module docstring); lines without a price
+    count for neither mean."""
+    known = np.isfinite(price)
+    paid = np.where(known, price, 0.0).astype(np.float64)
+    item_sum = np.bincount(line_product, weights=paid, minlength=shape[1])
+    item_n = np.bincount(line_product, weights=known.astype(np.float64), minlength=shape[1])
+    item_price = np.where(item_n > 0, item_sum / np.maximum(item_n, 1), np.nan)
+    own = mine & known
+    cust_sum = np.bincount(line_rows[own], weights=paid[own], minlength=shape[0])
+    cust_n = np.bincount(line_rows[own], minlength=shape[0]).astype(np.float64)
+    cust_price = np.where(cust_n > 0, cust_sum / np.maximum(cust_n, 1), np.nan)
+    pair_price = item_price[products]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = pair_price / cust_price[rows]
+    return {"item_price": pair_price, "price_ratio": np.where(np.isfinite(ratio), ratio, np.nan)}
+
+
+def _channel_match(
+    channel: NDArray[np.int8],
+    line_rows: NDArray[np.int64],
+    mine: NDArray[np.bool_],
+    line_product: NDArray[np.int64],
+    rows: NDArray[np.int64],
+    products: NDArray[np.int64],
+    shape: tuple[int, int],
+) -> NDArray[np.float64]:
+    """``Σ_k s_c(k) · s_p(k)`` per pair (module docstring); NaN where the customer's or the
+    product's lines carry no channel."""
+    known = channel > 0
+    k = int(channel.max()) + 1
+    own = mine & known
+    cust = np.zeros((shape[0], k))
+    np.add.at(cust, (line_rows[own], channel[own].astype(np.int64)), 1.0)
+    item = np.zeros((shape[1], k))
+    np.add.at(item, (line_product[known], channel[known].astype(np.int64)), 1.0)
+    cust_total, item_total = cust.sum(axis=1), item.sum(axis=1)
+    cust /= np.maximum(cust_total, 1)[:, None]
+    item /= np.maximum(item_total, 1)[:, None]
+    match = np.einsum("ij,ij->i", cust[rows], item[products])
+    return np.where((cust_total[rows] > 0) & (item_total[products] > 0), match, np.nan)
 
 
 def pair_features(
@@ -241,6 +287,12 @@ def pair_features(
         "cust_days": cust_last[rows],
         "cust_age": cust_age,
     }
+    if purchases.price is not None:
+        columns.update(_price_columns(purchases.price, line_rows, mine, purchases.product, rows, products, shape))
+    if purchases.channel is not None:
+        columns["channel_match"] = _channel_match(
+            purchases.channel, line_rows, mine, purchases.product, rows, products, shape
+        )
     for relation, suffix in PREFERENCE_FACTS.items():
         if relation in view.facts:
             columns[f"pref_{suffix}"] = preference_share(

@@ -18,9 +18,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from shopgraph.relational.candidates import AGE_BANDS, SourceSettings, age_band, copurchase_matrix
+from shopgraph.relational.candidates import AGE_BANDS, SourceSettings, age_band, copurchase_matrix, fact_matrix
 from shopgraph.relational.data import Snapshot
-from shopgraph.relational.ranker_features import PREFERENCE_FACTS, PairFeatures, fact_matrix
+from shopgraph.relational.ranker_features import PREFERENCE_FACTS, PairFeatures
 
 # Reason kind -> the features whose contributions count for it.
 KINDS: dict[str, tuple[str, ...]] = {
@@ -29,7 +29,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     "copurchase": ("src_copurchase",),
     "popular": ("pop_7", "pop_28", "pop_84", "pop_trend", "item_buyers", "item_last_days", "src_popular"),
     "popular_age": ("pop_age", "src_popular_age"),
-    "new": ("item_first_days",),
+    "new": ("item_first_days", "src_new_arrivals"),
+    "price": ("item_price", "price_ratio"),
     "preference": tuple(f"pref_{suffix}" for suffix in PREFERENCE_FACTS.values()),
     "text": ("text_cos", "src_text"),
     "photo": ("photo_cos", "src_photo"),
@@ -51,6 +52,7 @@ EVIDENCE: dict[str, tuple[str, float]] = {
     "photo": ("photo_cos", 0.0),
 }
 NEW_DAYS = 28  # "new": first bought by anyone at most this many days before the cut-off
+PRICE_RANGE = (2 / 3, 3 / 2)  # "price": the product's mean price over the customer's, within this
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,9 @@ def explain(
         if kind == "new":
             first = features.values[pairs, index["item_first_days"]]
             holds = np.nan_to_num(first, nan=np.inf) <= NEW_DAYS
+        elif kind == "price":
+            ratio = np.nan_to_num(features.values[pairs, index["price_ratio"]], nan=0.0)
+            holds = (ratio >= PRICE_RANGE[0]) & (ratio <= PRICE_RANGE[1])
         elif kind in EVIDENCE and EVIDENCE[kind][0] in index:
             feature, threshold = EVIDENCE[kind]
             holds = np.nan_to_num(features.values[pairs, index[feature]], nan=0.0) > threshold
@@ -193,6 +198,9 @@ def explain(
             elif kind == "new":
                 days = int(np.nan_to_num(features.values[pair, index["item_first_days"]], nan=0.0))
                 reasons.append(Reason(kind, weight, f"new: first bought {days} days ago"))
+            elif kind == "price":
+                ratio = float(features.values[pair, index["price_ratio"]])
+                reasons.append(Reason(kind, weight, f"in your price range ({ratio:.0%} of what you usually pay)"))
             elif kind in ("text", "photo"):
                 vectors = view.text if kind == "text" else view.image
                 cited = None

@@ -331,3 +331,81 @@ def test_a_shared_feature_cache_changes_no_list_and_serves_the_repeated_cutoffs(
     # 316 ... 239 (12 of 344's), then scores at 372 (new); its second ranker shares all 16.
     assert cache.misses == 17 + 3 + 1
     assert cache.hits == 16 + (1 + 12) + 16
+
+
+def _categorised(full: Snapshot) -> Snapshot:
+    """``full`` with products 0, 1, 2 as dresses and 3, 4 as shirts (5 has no category)."""
+    facts = {
+        "IN_CATEGORY": Facts(
+            "IN_CATEGORY", "Category", np.array([0, 1, 2, 3, 4]), np.array([0, 0, 0, 1, 1]), np.ones(5, np.float32)
+        )
+    }
+    return replace(full, facts=facts, term_ids={"Category": ["dresses", "shirts"]})
+
+
+def test_new_arrivals_are_recent_first_sales_in_the_customers_categories() -> None:
+    view = _categorised(snapshot(LINES, 6, GROUPS)).until(100)
+    # First sales: product 0 on day 90, 1 on 95, 2 on 96, 3 on 50; product 5 on day 100 is after the cut-off.
+    got = generate(view, np.array([0, 1, 2]), SourceSettings(new_days=14), ["new_arrivals"]).sources["new_arrivals"]
+    # Customer 0 bought dresses only: product 1 (not their own), 2 lines in days 86-99, scores 1 × (1 + 2).
+    assert row(got, 0) == pytest.approx({1: 3.0})
+    # Customer 1: 2 of their 3 products are dresses; product 2 has 1 line in the period.
+    assert row(got, 1) == pytest.approx({2: 2 / 3 * 2})
+    # Customer 2 bought dress 1: dresses 0 (2 lines) and 2 (1 line); product 3 (first sold day 50) is not new.
+    assert row(got, 2) == pytest.approx({0: 3.0, 2: 2.0})
+    shorter = generate(view, np.array([2]), SourceSettings(new_days=5), ["new_arrivals"]).sources["new_arrivals"]
+    assert row(shorter, 0) == pytest.approx({2: 2.0}), "product 0 was first sold on day 90, before day 95"
+    uncategorised = generate(snapshot(LINES, 6, GROUPS).until(100), np.array([2]), sources=["new_arrivals"])
+    assert uncategorised.sources["new_arrivals"].nnz == 0, "without categories there is nothing to match"
+
+
+def _priced(lines: list[tuple[int, int, int]], prices: list[float], channels: list[int]) -> Snapshot:
+    base = snapshot(lines, 6, GROUPS)
+    purchases = replace(
+        base.purchases, price=np.array(prices, dtype=np.float32), channel=np.array(channels, dtype=np.int8)
+    )
+    return replace(base, purchases=purchases)
+
+
+# LINES with a price and channel each (channel 0: unknown, price NaN: unknown).
+PRICES = [10.0, 30.0, 20.0, 40.0, np.nan, 60.0, 99.0]
+CHANNELS = [1, 1, 1, 2, 0, 2, 2]
+
+
+def test_price_and_channel_features_by_hand_and_blind_to_the_window() -> None:
+    full = _priced(LINES, PRICES, CHANNELS)
+    view = full.until(100)
+    candidates = generate(view, np.array([0, 1]), SourceSettings(half_life=10.0), ["repurchase", "siblings"])
+    features = pair_features(view, candidates)
+    value = {
+        (int(r), int(p)): {n: float(features.values[i, features.names.index(n)]) for n in features.names}
+        for i, (r, p) in enumerate(zip(features.rows, features.products, strict=True))
+    }
+    # Mean prices paid before day 100: product 0 (10, 20) 15, product 1 (40, 60) 50, product 2 30;
+    # customer 0 paid 20 a line on average, customer 1 30 (the line without a price does not count).
+    assert value[(0, 0)]["item_price"] == pytest.approx(15.0) and value[(0, 0)]["price_ratio"] == pytest.approx(0.75)
+    assert (
+        value[(0, 1)]["price_ratio"] == pytest.approx(2.5)
+        and value[(1, 3)]["item_price"] != value[(1, 3)]["item_price"]
+    )
+    assert value[(1, 0)]["price_ratio"] == pytest.approx(0.5)
+    # Customer 0 bought only in channel 1: product 0 (channel 1 twice) matches fully, product 1
+    # (channel 2 twice) not at all; customer 1 is half in each (their third line has no channel).
+    assert value[(0, 0)]["channel_match"] == 1.0 and value[(0, 1)]["channel_match"] == 0.0
+    assert value[(1, 1)]["channel_match"] == pytest.approx(0.5)
+    assert np.isnan(value[(1, 3)]["channel_match"]), "product 3's only line has no channel"
+    later = _priced([*LINES, (0, 1, 100), (1, 0, 105)], [*PRICES, 1000.0, 1.0], [*CHANNELS, 1, 1])
+    again = pair_features(
+        later.until(100),
+        generate(later.until(100), np.array([0, 1]), SourceSettings(half_life=10.0), ["repurchase", "siblings"]),
+    )
+    assert again.names == features.names and np.array_equal(again.values, features.values, equal_nan=True)
+    plain = pair_features(snapshot(LINES, 6, GROUPS).until(100), candidates)
+    assert not {"item_price", "price_ratio", "channel_match"} & set(plain.names), "data without them: left out"
+
+    contrib = np.zeros((2, len(features.names) + 1))
+    contrib[:, features.names.index("price_ratio")] = 1.0
+    pairs = np.array([next(i for i, key in enumerate(value) if key == pair) for pair in ((0, 0), (0, 1))])
+    said = explain(view, np.array([0, 1]), features, contrib, pairs)
+    assert said[0][0].kind == "repurchase" and said[0][1].text == "in your price range (75% of what you usually pay)"
+    assert "price" not in [r.kind for r in said[1]], "2.5 times their usual price is not their price range"

@@ -44,7 +44,7 @@ ORDER BY id
 SNAPSHOT_PURCHASES = f"""
 MATCH (c:Customer)-[r:PURCHASED]->(p:Product)
 WHERE {_PURCHASE_FILTER}
-RETURN c.id AS customer, p.id AS product, r.date AS date
+RETURN c.id AS customer, p.id AS product, r.date AS date, r.price AS price, r.channel AS channel
 ORDER BY date, customer, product, r.id
 """
 

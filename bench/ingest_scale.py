@@ -214,7 +214,7 @@ def load(spec: LoadSpec) -> LoadResult:
     try:
         meter.restart()
         report = INGESTERS[spec.kind](driver, spec.path, batch_size=spec.batch_size, progress=progress)
-        end = meter.sample(report.loaded)
+        end = meter.sample(report.written)
     finally:
         driver.close()
     w = report.write
@@ -223,7 +223,7 @@ def load(spec: LoadSpec) -> LoadResult:
         kind=spec.kind,
         file=spec.path.name,
         batch_size=spec.batch_size,
-        rows=report.loaded,
+        rows=report.written,
         rejected=report.rejected,
         repaired=report.repaired,
         write_seconds=w.seconds,

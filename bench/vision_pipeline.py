@@ -361,8 +361,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         catalogs = {}
         for name, path in (("hm", real.articles), ("myntra", real.styles)):
             report = ingest_catalog(driver, path, rejects_path=out / f"rejects-{name}.csv")
-            catalogs[name] = {"file": str(path), "loaded": report.loaded, "seconds": round(report.write.seconds, 1)}
-            print(f"catalog {path}: {report.loaded:,} products", file=sys.stderr, flush=True)
+            catalogs[name] = {"file": str(path), "loaded": report.written, "seconds": round(report.write.seconds, 1)}
+            print(f"catalog {path}: {report.written:,} products", file=sys.stderr, flush=True)
 
         for batch_size in args.batch_sizes:
             for kind in args.phases:

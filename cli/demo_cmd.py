@@ -45,7 +45,7 @@ def demo(as_json: bool) -> None:
             {
                 "file": r.file.rsplit("/", 1)[-1],
                 "kind": r.kind,
-                "loaded": r.loaded,
+                "loaded": r.written,
                 "rejected": r.rejected,
                 "nodes created": r.write.nodes_created,
                 "relationships created": r.write.relationships_created,

@@ -23,7 +23,9 @@ from shopgraph.cli.render import (
     progress_bar,
 )
 from shopgraph.graphstore.core.defaults import VISION
+from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.ingest import loader as lib
+from shopgraph.graphstore.ingest.readers.textfile import check_encoding
 
 if TYPE_CHECKING:
     from shopgraph.vision.ingest import Depiction, ImageIngestReport
@@ -32,6 +34,14 @@ EXIT_ROWS_REJECTED = 8
 """Exit code of ``ingest catalog|customers|purchases`` when at least one row was rejected."""
 EXIT_FILES_FAILED = 9
 """Exit code of ``ingest images`` when at least one file could not be read as an image."""
+
+
+def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--encoding``'s codec name; a usage error (exit 2) for a name Python does not know."""
+    try:
+        return check_encoding(value) if value else None
+    except InputError as e:
+        raise click.BadParameter(str(e)) from None
 
 
 def _options(formats: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -57,6 +67,14 @@ def _options(formats: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callabl
                 default=None,
                 help="Rejects report (CSV). Default: <home>/reports/rejects-<kind>-<file>.csv",
             ),
+            click.option(
+                "--encoding",
+                metavar="NAME",
+                default=None,
+                callback=_encoding,
+                help="Text encoding of the file (cp1252, latin-1, gb18030, ...). "
+                "Default: UTF-8, or UTF-16/32 when the file starts with a byte-order mark.",
+            ),
             click.option("--batch-size", type=click.IntRange(1), default=None, help="Rows per transaction."),
             json_option,
         ]
@@ -74,6 +92,7 @@ def _run(
     fmt: str,
     source: str | None,
     rejects: Path | None,
+    encoding: str | None,
     batch_size: int | None,
     as_json: bool,
 ) -> None:
@@ -89,6 +108,7 @@ def _run(
             batch_size=batch_size or config.batch_size,
             progress=update,
             database=config.database,
+            encoding=encoding,
         )
     if as_json:
         print_json(report.as_dict())
@@ -97,16 +117,17 @@ def _run(
         pairs: dict[str, Any] = {
             "file": report.file,
             "format": report.format,
+            "rows read": report.read,
             "rows loaded": report.loaded,
+            "rows repaired (loaded after a repair)": report.repaired,
             "rows rejected": report.rejected,
-            "rows repaired": report.repaired,
             "nodes created": w.nodes_created,
             "relationships created": w.relationships_created,
             "relationships deleted": w.relationships_deleted,
             "properties set": w.properties_set,
             "batches": w.batches,
             "seconds": round(w.seconds, 2),
-            "rows/s": round(report.loaded / w.seconds) if w.seconds else "",
+            "rows/s": round(report.written / w.seconds) if w.seconds else "",
         }
         pairs.update({k: v for k, v in report.extra.items()})
         print_pairs(pairs, title=f"Ingested {kind}")
@@ -122,8 +143,10 @@ def _run(
 def ingest() -> None:
     """Load catalogs, customers, purchases and product photos into the graph.
 
-    Re-running the same file changes nothing. Bad rows are skipped and listed,
-    with file, line and reason, in a rejects report; the exit code is then 8.
+    Re-running the same file changes nothing. Every row read is loaded, repaired or
+    rejected (read = loaded + repaired + rejected). Bad rows are skipped and listed,
+    with file, line and reason, in a rejects report; the exit code is then 8. A file
+    that is not text, or lacks the columns its format needs, loads nothing: exit 5.
     Photos that cannot be read are listed with the reason; the exit code is then 9.
     """
 
@@ -131,7 +154,13 @@ def ingest() -> None:
 @ingest.command()
 @_options(lib.FORMATS["catalog"])
 def catalog(
-    path: Path, fmt: str, source: str | None, rejects: Path | None, batch_size: int | None, as_json: bool
+    path: Path,
+    fmt: str,
+    source: str | None,
+    rejects: Path | None,
+    encoding: str | None,
+    batch_size: int | None,
+    as_json: bool,
 ) -> None:
     """Load a product catalog: Myntra styles.csv, H&M articles.csv, or the generic CSV/JSON Lines format.
 
@@ -140,13 +169,19 @@ def catalog(
       shopgraph ingest catalog ../shared/datasets/myntra/styles.csv
       shopgraph ingest catalog my_products.jsonl --source mystore
     """
-    _run("catalog", lib.ingest_catalog, path, fmt, source, rejects, batch_size, as_json)
+    _run("catalog", lib.ingest_catalog, path, fmt, source, rejects, encoding, batch_size, as_json)
 
 
 @ingest.command()
 @_options(lib.FORMATS["customers"])
 def customers(
-    path: Path, fmt: str, source: str | None, rejects: Path | None, batch_size: int | None, as_json: bool
+    path: Path,
+    fmt: str,
+    source: str | None,
+    rejects: Path | None,
+    encoding: str | None,
+    batch_size: int | None,
+    as_json: bool,
 ) -> None:
     """Load customers: H&M customers.csv or a generic CSV (id, age).
 
@@ -154,13 +189,19 @@ def customers(
     Example:
       shopgraph ingest customers ../shared/datasets/hm/customers.csv
     """
-    _run("customers", lib.ingest_customers, path, fmt, source, rejects, batch_size, as_json)
+    _run("customers", lib.ingest_customers, path, fmt, source, rejects, encoding, batch_size, as_json)
 
 
 @ingest.command()
 @_options(lib.FORMATS["purchases"])
 def purchases(
-    path: Path, fmt: str, source: str | None, rejects: Path | None, batch_size: int | None, as_json: bool
+    path: Path,
+    fmt: str,
+    source: str | None,
+    rejects: Path | None,
+    encoding: str | None,
+    batch_size: int | None,
+    as_json: bool,
 ) -> None:
     """Load purchases: H&M transactions.csv or a generic CSV (date, customer_id, product_id, price, channel).
 
@@ -171,7 +212,7 @@ def purchases(
     Example:
       shopgraph ingest purchases ../shared/datasets/hm/transactions.csv
     """
-    _run("purchases", lib.ingest_purchases, path, fmt, source, rejects, batch_size, as_json)
+    _run("purchases", lib.ingest_purchases, path, fmt, source, rejects, encoding, batch_size, as_json)
 
 
 @ingest.command()

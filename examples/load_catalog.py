@@ -22,7 +22,7 @@ def main(data: Path) -> None:
         shopgraph.init_schema(driver, database=settings.database)
         for name in ("myntra_styles.csv", "hm_articles.csv"):
             report = shopgraph.ingest_catalog(driver, data / name, database=settings.database)
-            print(f"{name}: {report.loaded} products loaded, {report.rejected} rejected")
+            print(f"{name}: {report.written} products loaded, {report.rejected} rejected")
         shopgraph.ingest_customers(driver, data / "hm_customers.csv", database=settings.database)
         shopgraph.ingest_purchases(driver, data / "hm_transactions.csv", database=settings.database)
         shopgraph.compute_preferences(driver, database=settings.database)

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from shopgraph.graphstore.core.vocab import Vocabulary
 from shopgraph.graphstore.ingest.extract import NameExtractor, extract_materials
-from shopgraph.graphstore.ingest.readers.csvio import RejectLog, read_rows
+from shopgraph.graphstore.ingest.readers.csvio import read_rows
 from shopgraph.graphstore.ingest.readers.myntra import COLUMNS, NAME, column_facts, learn_brands
+from shopgraph.graphstore.ingest.readers.rejects import RejectLog
 
 
 @dataclass

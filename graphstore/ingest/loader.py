@@ -2,12 +2,12 @@
 
 ``ingest_catalog``, ``ingest_customers`` and ``ingest_purchases`` each detect the
 file's format from its header (or take it explicitly), stream it through the
-matching reader, write it in batches and return an ``IngestReport``.
+matching reader, write it in batches and return an ``IngestReport`` in which every
+row read is accounted for: ``read = loaded + repaired + rejected``.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +38,9 @@ from shopgraph.graphstore.ingest.readers import (
     read_hm_transactions,
     read_myntra_styles,
 )
-from shopgraph.graphstore.ingest.readers.csvio import open_text
+from shopgraph.graphstore.ingest.readers.csvio import read_header
 from shopgraph.graphstore.ingest.readers.hm import CHANNELS
+from shopgraph.graphstore.ingest.readers.textfile import check_encoding, open_text, printable
 
 Kind = Literal["catalog", "customers", "purchases"]
 FORMATS: dict[Kind, tuple[str, ...]] = {
@@ -61,12 +62,18 @@ _SIGNATURES: dict[Kind, list[tuple[str, set[str]]]] = {
 
 @dataclass
 class IngestReport:
-    """What one file's ingestion did."""
+    """What one file's ingestion did.
+
+    Every row read ends in one of three counts: ``read = loaded + repaired + rejected``.
+    ``loaded`` rows went into the graph as they were, ``repaired`` ones after a repair listed in
+    the rejects report, ``rejected`` ones not at all (listed there with the reason).
+    """
 
     kind: Kind
     file: str
     format: str
     source: str
+    read: int
     loaded: int
     rejected: int
     repaired: int
@@ -75,27 +82,33 @@ class IngestReport:
     first_errors: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def written(self) -> int:
+        """Rows now in the graph: loaded as they were or after a repair."""
+        return self.loaded + self.repaired
+
     def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready values (``write`` as a dict)."""
         data = dict(self.__dict__)
         data["write"] = dict(self.write.__dict__)
         return data
 
 
-def detect_format(path: Path, kind: Kind) -> str:
+def detect_format(path: Path, kind: Kind, encoding: str | None = None) -> str:
     """The format of ``path`` from its header (``.jsonl`` files are generic).
 
     Raises:
-        InputError: the header matches no known format of ``kind``.
+        InputError: the file is not text in ``encoding``, or its header matches no known format of ``kind``.
     """
     if path.suffix.lower() in {".jsonl", ".ndjson"}:
+        open_text(path, encoding).close()
         return "generic"
-    with open_text(path) as handle:
-        header = set(h.strip() for h in next(csv.reader(handle), []))
+    header = set(read_header(path, encoding))
     for fmt, columns in _SIGNATURES[kind]:
         if columns <= header:
             return fmt
     expected = "; ".join(f"{fmt}: {sorted(cols)}" for fmt, cols in _SIGNATURES[kind])
-    raise InputError(f"{path}: header {sorted(header)} matches no {kind} format (expected {expected})")
+    raise InputError(f"{path}: header {printable(str(sorted(header)))} matches no {kind} format (expected {expected})")
 
 
 def default_rejects_path(home: Path, kind: Kind, path: Path) -> Path:
@@ -110,9 +123,14 @@ def count_rows(path: Path) -> int:
     return max(lines - (0 if path.suffix.lower() in {".jsonl", ".ndjson"} else 1), 0)
 
 
-def _check_format(kind: Kind, fmt: str) -> None:
+def _format(path: Path, kind: Kind, fmt: str, encoding: str | None) -> str:
+    """``fmt``, or the detected format if it is ``auto``, once the file's start is known to be text."""
+    if fmt == "auto":
+        return detect_format(path, kind, encoding)
     if fmt not in FORMATS[kind]:
         raise InputError(f"unknown {kind} format {fmt!r}; known: {', '.join(FORMATS[kind])}")
+    open_text(path, encoding).close()
+    return fmt
 
 
 def _default_source(path: Path, fmt: str) -> str:
@@ -222,7 +240,8 @@ def _run(
         file=str(path),
         format=fmt,
         source=source,
-        loaded=summary.rows,
+        read=rejects.rows_read,
+        loaded=summary.rows - rejects.repaired,
         rejected=rejects.rejected,
         repaired=rejects.repaired,
         rejects_file=str(rejects_path) if rejects_path and (rejects.rejected or rejects.repaired) else None,
@@ -241,6 +260,7 @@ def ingest_catalog(
     progress: Progress | None = None,
     vocab: Vocabulary | None = None,
     database: str | None = None,
+    encoding: str | None = None,
 ) -> IngestReport:
     """Load a product catalog file into the graph.
 
@@ -255,26 +275,28 @@ def ingest_catalog(
         progress: called with the number of rows written so far.
         vocab: the vocabulary (the shipped one by default).
         database: target database.
+        encoding: the file's text encoding (``cp1252``, ``latin-1``, ``gb18030``, ...); None for
+            UTF-8 (with or without a byte-order mark) or UTF-16/32 with a byte-order mark.
 
     Returns:
-        The report: rows loaded, rejected, repaired, and the server's write counters.
+        The report: rows read, loaded, repaired, rejected, and the server's write counters.
 
     Raises:
-        InputError: unreadable file, unknown format, or missing columns.
+        InputError: unreadable or non-text file, unknown encoding or format, or missing columns.
         WriteFailed: a batch failed after retries.
     """
     vocab = vocab or load_vocabulary()
-    fmt = detect_format(path, "catalog") if fmt == "auto" else fmt
-    _check_format("catalog", fmt)
+    encoding = check_encoding(encoding) if encoding else None
+    fmt = _format(path, "catalog", fmt, encoding)
     source = source or _default_source(path, fmt)
     seed_vocabulary(driver, vocab, database)
 
     def records(rejects: RejectLog) -> Iterator[ProductRecord]:
         if fmt == "myntra":
-            return read_myntra_styles(path, vocab, rejects)
+            return read_myntra_styles(path, vocab, rejects, encoding=encoding)
         if fmt == "hm":
-            return read_hm_articles(path, vocab, rejects)
-        return read_generic_catalog(path, vocab, rejects, source)
+            return read_hm_articles(path, vocab, rejects, encoding)
+        return read_generic_catalog(path, vocab, rejects, source, encoding)
 
     writer = BatchWriter(driver, batch_size, database=database)
     return _run("catalog", path, fmt, source, records, _product_batch, writer, rejects_path, progress)
@@ -289,16 +311,17 @@ def ingest_customers(
     batch_size: int = 2000,
     progress: Progress | None = None,
     database: str | None = None,
+    encoding: str | None = None,
 ) -> IngestReport:
     """Load a customers file (H&M ``customers.csv`` or generic) into the graph; see ``ingest_catalog``."""
-    fmt = detect_format(path, "customers") if fmt == "auto" else fmt
-    _check_format("customers", fmt)
+    encoding = check_encoding(encoding) if encoding else None
+    fmt = _format(path, "customers", fmt, encoding)
     source = source or _default_source(path, fmt)
 
     def records(rejects: RejectLog) -> Iterator[CustomerRecord]:
         if fmt == "hm":
-            return read_hm_customers(path, rejects, source)
-        return read_generic_customers(path, rejects, source)
+            return read_hm_customers(path, rejects, source, encoding)
+        return read_generic_customers(path, rejects, source, encoding)
 
     def work(batch: Batch[CustomerRecord]) -> None:
         rows = [
@@ -338,6 +361,7 @@ def ingest_purchases(
     batch_size: int = 2000,
     progress: Progress | None = None,
     database: str | None = None,
+    encoding: str | None = None,
 ) -> IngestReport:
     """Load purchases (H&M ``transactions.csv`` or generic) into the graph; see ``ingest_catalog``.
 
@@ -346,14 +370,14 @@ def ingest_purchases(
     later lists it). Likewise for customers missing from the customers file
     (``inCustomerFile: false``). ``extra`` in the report counts both.
     """
-    fmt = detect_format(path, "purchases") if fmt == "auto" else fmt
-    _check_format("purchases", fmt)
+    encoding = check_encoding(encoding) if encoding else None
+    fmt = _format(path, "purchases", fmt, encoding)
     source = source or _default_source(path, fmt)
 
     def records(rejects: RejectLog) -> Iterator[PurchaseRecord]:
         if fmt == "hm":
-            return read_hm_transactions(path, rejects, source)
-        return read_generic_purchases(path, rejects, source)
+            return read_hm_transactions(path, rejects, source, encoding=encoding)
+        return read_generic_purchases(path, rejects, source, encoding)
 
     def work(batch: Batch[PurchaseRecord]) -> None:
         batch.run(q.UPSERT_PURCHASES, rows=purchase_rows(batch.records))

@@ -1,22 +1,24 @@
-"""Streaming CSV input with line numbers, header checks and a rejects report."""
+"""Streaming CSV rows with physical line numbers, header checks, and runaway quotes told apart.
+
+Every record the CSV parser returns is one row read, and each ends loaded, repaired or rejected
+(the accounting of :class:`RejectLog`). A quoted field that runs over line ends is a *runaway
+quote* when one of the lines it took parses, on its own, as a whole row: an unbalanced quote
+that swallowed the rows after it, not a description with a line break. Then the line where the
+quote opened and each line it swallowed are rejected apart, each with its own line number and
+text, so they can be fixed and loaded again; they count as that many rows read.
+"""
 
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from shopgraph.graphstore.core.errors import InputError
-
-REJECT_COLUMNS = ["file", "line", "status", "reason", "raw"]
-
-
-class RowError(ValueError):
-    """A row that cannot be loaded; the message says which field and why."""
+from shopgraph.graphstore.ingest.readers.rejects import RejectLog
+from shopgraph.graphstore.ingest.readers.textfile import bad_character, open_text, printable
 
 
 @dataclass(frozen=True)
@@ -28,64 +30,73 @@ class Row:
     raw: str
 
 
-class RejectLog:
-    """Collects rejected and repaired rows into a CSV report (file, line, status, reason, raw).
+class _Lines:
+    """The lines of a text file, keeping those taken since ``clear`` (the current record's)."""
 
-    The report is written as rows arrive, so a crash keeps what was already
-    reported. ``path=None`` keeps only the counts (for benchmarks and dry runs).
-    """
+    def __init__(self, handle: IO[str]) -> None:
+        self._lines = iter(handle)
+        self.taken: list[str] = []
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.rejected = 0
-        self.repaired = 0
-        self.first_errors: list[str] = []
-        self._handle: IO[str] | None = None
-        self._writer: Any = None
-
-    def _write(self, file: str, line: int, status: str, reason: str, raw: str) -> None:
-        if len(self.first_errors) < 5:
-            self.first_errors.append(f"{file}:{line}: {status}: {reason}")
-        if self.path is None:
-            return
-        if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("w", newline="", encoding="utf-8")
-            self._writer = csv.writer(self._handle)
-            self._writer.writerow(REJECT_COLUMNS)
-        self._writer.writerow([file, line, status, reason, raw])
-        assert self._handle is not None  # set together with _writer
-        self._handle.flush()
-
-    def reject(self, file: str, line: int, reason: str, raw: str) -> None:
-        """Record a row that was not loaded."""
-        self.rejected += 1
-        self._write(file, line, "rejected", reason, raw)
-
-    def repair(self, file: str, line: int, reason: str, raw: str) -> None:
-        """Record a row that was loaded after a repair the user should know about."""
-        self.repaired += 1
-        self._write(file, line, "repaired", reason, raw)
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-            self._writer = None
-
-    def __enter__(self) -> RejectLog:
+    def __iter__(self) -> _Lines:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.taken.append(line)
+        return line
+
+    def clear(self) -> None:
+        self.taken = []
 
 
-def open_text(path: Path) -> IO[str]:
-    """Open ``path`` for reading as UTF-8 text (a BOM is skipped), or fail naming the file."""
+def read_header(path: Path, encoding: str | None = None) -> list[str]:
+    """The column names of the CSV file ``path`` (stripped); InputError if it has none or cannot be read."""
+    with open_text(path, encoding) as handle:
+        return _header(path, csv.reader(handle))
+
+
+def _header(path: Path, reader: Iterator[list[str]]) -> list[str]:
     try:
-        return path.open("r", newline="", encoding="utf-8-sig")
-    except OSError as e:
-        raise InputError(f"cannot open {path}: {e.strerror}") from e
+        header = next(reader)
+    except StopIteration:
+        raise InputError(f"{path}: the file is empty; expected a header row") from None
+    except csv.Error as e:
+        raise InputError(f"{path}: cannot parse the header: {e}") from e
+    # A byte-order mark that the named encoding did not consume (utf-16-le with a mark).
+    header = [h.strip() for h in header]
+    if header:
+        header[0] = header[0].lstrip("\ufeff").strip()
+    if not any(header):
+        raise InputError(f"{path}: the first line is empty; expected a header row")
+    return header
+
+
+def _parses_as_row(line: str, width: int) -> bool:
+    if not line.strip():
+        return False
+    try:
+        return len(next(csv.reader([line]), [])) == width
+    except csv.Error:
+        return False
+
+
+def _bad_field(header: list[str], fields: list[str]) -> str | None:
+    """Why a field of the row cannot be loaded (undecodable bytes, a NUL), naming the field; or None."""
+    for index, value in enumerate(fields):
+        why = bad_character(value, f"field {header[index] if index < len(header) else f'#{index + 1}'!r}")
+        if why is not None:
+            return why
+    return None
+
+
+def _reject_lines(rejects: RejectLog, name: str, first: int, lines: list[str], reason: str, each: str) -> None:
+    """Reject a record of several lines: its first line with ``reason``, then every other non-blank one."""
+    rejects.reject(name, first, reason, lines[0].rstrip("\r\n"))
+    rejects.count_read()
+    for offset, text in enumerate(lines[1:], start=1):
+        if text.strip():
+            rejects.reject(name, first + offset, each, text.rstrip("\r\n"))
+            rejects.count_read()
 
 
 def read_rows(
@@ -93,141 +104,77 @@ def read_rows(
     required: Sequence[str],
     rejects: RejectLog,
     overflow_into: str | None = None,
+    encoding: str | None = None,
 ) -> Iterator[Row]:
     """Stream the data rows of the CSV file ``path``.
 
     Args:
         path: CSV file with a header row.
         required: columns that must be in the header.
-        rejects: where rows with the wrong number of fields go.
+        rejects: where rows that cannot be parsed go (wrong number of fields, runaway quotes,
+            undecodable bytes, NUL characters), and the count of rows read.
         overflow_into: a last column that may contain unquoted commas; rows with
             extra fields are repaired by joining them back into it (and reported).
+        encoding: the file's text encoding (:func:`open_text`); None for UTF-8 or UTF-16/32 with a mark.
+
+    Yields:
+        The rows that parsed, with all their fields; blank lines are not rows.
 
     Raises:
-        InputError: the file cannot be read, is empty, or lacks required columns.
+        InputError: the file cannot be read, is not text, is empty, or lacks required columns.
     """
-    with open_text(path) as handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise InputError(f"{path}: the file is empty; expected a header with {list(required)}") from None
-        except csv.Error as e:
-            raise InputError(f"{path}: cannot parse the header: {e}") from e
-        header = [h.strip() for h in header]
+    with open_text(path, encoding) as handle:
+        lines = _Lines(handle)
+        reader = csv.reader(lines)
+        header = _header(path, reader)
         missing = [c for c in required if c not in header]
         if missing:
-            raise InputError(f"{path}: missing required columns {missing}; found {header}")
+            raise InputError(f"{path}: missing required columns {missing}; found {printable(str(header))}")
         if overflow_into is not None and header[-1] != overflow_into:
             overflow_into = None
         width = len(header)
         name = path.name
-        previous = reader.line_num
         while True:
+            lines.clear()
+            first = reader.line_num + 1
             try:
                 fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as e:
-                rejects.reject(name, reader.line_num, f"unparseable CSV: {e}", "")
-                previous = reader.line_num
+                last = first + len(lines.taken) - 1
+                if len(lines.taken) > 1:
+                    reason = f"unparseable CSV: {e} (lines {first}-{last}; each is listed on its own row)"
+                else:
+                    reason = f"unparseable CSV: {e}"
+                _reject_lines(rejects, name, first, lines.taken, reason, f"part of the unparseable row of line {first}")
                 continue
-            line = previous + 1
-            previous = reader.line_num
             if not fields or all(not f.strip() for f in fields):
                 continue
-            raw = ",".join(fields)
+            taken = lines.taken
+            if len(taken) > 1 and any(_parses_as_row(text, width) for text in taken[1:]):
+                swallowed = sum(1 for text in taken[1:] if text.strip())
+                reason = (
+                    f"quote opened on line {first} runs to line {first + len(taken) - 1}: "
+                    f"{swallowed} rows swallowed (each is listed on its own row)"
+                )
+                _reject_lines(rejects, name, first, taken, reason, f"swallowed by the quote opened on line {first}")
+                continue
+            rejects.count_read()
+            raw = "".join(taken).rstrip("\r\n")
+            bad = _bad_field(header, fields)
+            if bad is not None:
+                rejects.reject(name, first, bad, raw)
+                continue
             if len(fields) > width and overflow_into is not None:
                 rejects.repair(
                     name,
-                    line,
+                    first,
                     f"{len(fields)} fields for {width} columns: unquoted commas joined into {overflow_into}",
                     raw,
                 )
                 fields = fields[: width - 1] + [",".join(fields[width - 1 :])]
             if len(fields) != width:
-                rejects.reject(name, line, f"expected {width} fields, got {len(fields)}", raw)
+                rejects.reject(name, first, f"expected {width} fields, got {len(fields)}", raw)
                 continue
-            yield Row(line, dict(zip(header, fields, strict=True)), raw)
-
-
-def read_jsonl(path: Path, required: Sequence[str], rejects: RejectLog) -> Iterator[Row]:
-    """Stream JSON Lines objects as rows; lines that are not objects, or miss required keys, are rejected.
-
-    Unlike CSV, a JSON Lines file has no header, so required keys are checked per line.
-    """
-    with open_text(path) as handle:
-        for line_no, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as e:
-                rejects.reject(path.name, line_no, f"invalid JSON: {e.msg} at column {e.colno}", text.rstrip("\n"))
-                continue
-            if not isinstance(value, dict):
-                rejects.reject(path.name, line_no, "expected a JSON object", text.rstrip("\n"))
-                continue
-            missing = [k for k in required if k not in value]
-            if missing:
-                rejects.reject(path.name, line_no, f"missing required keys {missing}", text.rstrip("\n"))
-                continue
-            values = {k: _jsonl_text(v) for k, v in value.items()}
-            yield Row(line_no, values, text.rstrip("\n"))
-
-
-def _jsonl_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return str(value)
-
-
-def require(values: dict[str, str], column: str) -> str:
-    """The stripped value of ``column``; RowError if it is empty."""
-    value = values.get(column, "").strip()
-    if not value:
-        raise RowError(f"missing required field {column!r}")
-    return value
-
-
-def parse_date(values: dict[str, str], column: str) -> date:
-    """An ISO date (YYYY-MM-DD) from ``column``; RowError naming the value otherwise."""
-    text = require(values, column)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise RowError(f"bad date in {column!r}: {text!r} (expected YYYY-MM-DD)") from None
-
-
-def parse_float(values: dict[str, str], column: str, required: bool = False) -> float | None:
-    """A non-negative number from ``column``; None when empty and not ``required``."""
-    text = values.get(column, "").strip()
-    if not text:
-        if required:
-            raise RowError(f"missing required field {column!r}")
-        return None
-    try:
-        number = float(text)
-    except ValueError:
-        raise RowError(f"bad number in {column!r}: {text!r}") from None
-    if number != number or number < 0:
-        raise RowError(f"{column!r} must be a non-negative number, got {text!r}")
-    return number
-
-
-def parse_int(values: dict[str, str], column: str) -> int | None:
-    """An integer from ``column`` ("2010" or "2010.0"); None when empty."""
-    number = parse_float(values, column)
-    if number is None:
-        return None
-    if number != int(number):
-        raise RowError(f"{column!r} must be a whole number, got {values[column]!r}")
-    return int(number)
-
-
-def image_beside(catalog: Path, relative: str) -> str | None:
-    """The path of a product photo next to the catalog file, if it exists."""
-    candidate = catalog.parent / relative
-    return str(candidate.resolve()) if candidate.is_file() else None
+            yield Row(first, dict(zip(header, fields, strict=True)), raw)

@@ -43,20 +43,44 @@ from shopgraph.graphstore.ingest.facts import (
     PurchaseRecord,
     SourceCategory,
 )
-from shopgraph.graphstore.ingest.readers.csvio import (
-    RejectLog,
-    Row,
+from shopgraph.graphstore.ingest.readers.csvio import Row, read_rows
+from shopgraph.graphstore.ingest.readers.fields import (
     RowError,
     parse_date,
     parse_float,
     parse_int,
-    read_jsonl,
-    read_rows,
     require,
+    require_id,
 )
 from shopgraph.graphstore.ingest.readers.hm import PurchaseIds
+from shopgraph.graphstore.ingest.readers.jsonl import FieldKind, read_jsonl
+from shopgraph.graphstore.ingest.readers.rejects import RejectLog
 
 CATALOG_REQUIRED = ["id", "name"]
+# What each field may hold in JSON Lines: the list fields are the ones split on ";" in CSV.
+CATALOG_FIELDS: dict[str, FieldKind] = {
+    "id": "id",
+    "name": "text",
+    "brand": "text",
+    "category": "text",
+    "colour": "list",
+    "material": "list",
+    "gender": "list",
+    "style": "list",
+    "pattern": "list",
+    "description": "text",
+    "price": "number",
+    "image": "text",
+    "available_from": "text",
+}
+CUSTOMER_FIELDS: dict[str, FieldKind] = {"id": "id", "age": "number"}
+PURCHASE_FIELDS: dict[str, FieldKind] = {
+    "date": "text",
+    "customer_id": "id",
+    "product_id": "id",
+    "price": "number",
+    "channel": "text",
+}
 _LISTS = [
     ("colour", "Colour", "HAS_COLOUR"),
     ("material", "Material", "MADE_OF"),
@@ -67,10 +91,12 @@ _LISTS = [
 _CHANNELS = {"1": 1, "store": 1, "2": 2, "online": 2}
 
 
-def _rows(path: Path, required: list[str], rejects: RejectLog) -> Iterator[Row]:
+def _rows(
+    path: Path, fields: dict[str, FieldKind], required: list[str], rejects: RejectLog, encoding: str | None
+) -> Iterator[Row]:
     if path.suffix.lower() in {".jsonl", ".ndjson"}:
-        return read_jsonl(path, required, rejects)
-    return read_rows(path, required, rejects)
+        return read_jsonl(path, fields, required, rejects, encoding)
+    return read_rows(path, required, rejects, encoding=encoding)
 
 
 def _column_facts(values: dict[str, str], vocab: Vocabulary, rejects: RejectLog, file: str, line: int) -> list[Fact]:
@@ -87,23 +113,28 @@ def _column_facts(values: dict[str, str], vocab: Vocabulary, rejects: RejectLog,
     return facts
 
 
-def read_generic_catalog(path: Path, vocab: Vocabulary, rejects: RejectLog, source: str) -> Iterator[ProductRecord]:
-    """Stream ``ProductRecord``s from a catalog in the generic format (CSV or JSON Lines).
+def read_generic_catalog(
+    path: Path, vocab: Vocabulary, rejects: RejectLog, source: str, encoding: str | None = None
+) -> Iterator[ProductRecord]:
+    """Stream ``ProductRecord``s from a catalog in the generic format (CSV or JSON Lines) in ``encoding``.
 
     Values that the vocabulary does not know are reported (status ``repaired``)
     and the rest of the row is kept; the category label is always kept as the
-    product's ``SourceCategory``.
+    product's ``SourceCategory``. Rows without an id or name, with a bad price or
+    date, or (JSON Lines) with a value its field does not allow are rejected.
     """
     names = [
-        row.values["name"] for row in _rows(path, CATALOG_REQUIRED, RejectLog(None)) if not row.values.get("brand")
+        row.values["name"]
+        for row in _rows(path, CATALOG_FIELDS, CATALOG_REQUIRED, RejectLog(None), encoding)
+        if not row.values.get("brand")
     ]
     brands = BrandLexicon.learn(names, vocab.lexicons["Gender"]) if names else None
     extractor = NameExtractor(vocab, brands)
     source_file = f"{source}:{path.name}"
-    for row in _rows(path, CATALOG_REQUIRED, rejects):
+    for row in _rows(path, CATALOG_FIELDS, CATALOG_REQUIRED, rejects, encoding):
         v = row.values
         try:
-            pid = require(v, "id")
+            pid = require_id(v, "id")
             name = require(v, "name")
             price = parse_float(v, "price")
             available_from = parse_date(v, "available_from") if v.get("available_from", "").strip() else None
@@ -148,11 +179,13 @@ def read_generic_catalog(path: Path, vocab: Vocabulary, rejects: RejectLog, sour
         )
 
 
-def read_generic_customers(path: Path, rejects: RejectLog, source: str) -> Iterator[CustomerRecord]:
-    """Stream ``CustomerRecord``s from a generic customers CSV (``id``, optional ``age``)."""
-    for row in _rows(path, ["id"], rejects):
+def read_generic_customers(
+    path: Path, rejects: RejectLog, source: str, encoding: str | None = None
+) -> Iterator[CustomerRecord]:
+    """Stream ``CustomerRecord``s from a generic customers CSV or JSON Lines file (``id``, optional ``age``)."""
+    for row in _rows(path, CUSTOMER_FIELDS, ["id"], rejects, encoding):
         try:
-            cid = require(row.values, "id")
+            cid = require_id(row.values, "id")
             age = parse_int(row.values, "age")
         except RowError as e:
             rejects.reject(path.name, row.line, str(e), row.raw)
@@ -160,15 +193,17 @@ def read_generic_customers(path: Path, rejects: RejectLog, source: str) -> Itera
         yield CustomerRecord(cid, source, f"{source}:{path.name}", row.line, {"age": age})
 
 
-def read_generic_purchases(path: Path, rejects: RejectLog, source: str) -> Iterator[PurchaseRecord]:
-    """Stream ``PurchaseRecord``s from a generic purchases CSV (``date, customer_id, product_id, price, channel``)."""
+def read_generic_purchases(
+    path: Path, rejects: RejectLog, source: str, encoding: str | None = None
+) -> Iterator[PurchaseRecord]:
+    """Stream ``PurchaseRecord``s from generic purchases (``date, customer_id, product_id, price, channel``)."""
     ids = PurchaseIds(source)
-    for row in _rows(path, ["date", "customer_id", "product_id"], rejects):
+    for row in _rows(path, PURCHASE_FIELDS, ["date", "customer_id", "product_id"], rejects, encoding):
         v = row.values
         try:
             day = parse_date(v, "date")
-            customer = require(v, "customer_id")
-            product = require(v, "product_id")
+            customer = require_id(v, "customer_id")
+            product = require_id(v, "product_id")
             price = parse_float(v, "price")
             channel_text = v.get("channel", "").strip().lower()
             if channel_text and channel_text not in _CHANNELS:

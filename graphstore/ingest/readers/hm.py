@@ -24,16 +24,18 @@ from shopgraph.graphstore.ingest.facts import (
     PurchaseRecord,
     SourceCategory,
 )
-from shopgraph.graphstore.ingest.readers.csvio import (
-    RejectLog,
+from shopgraph.graphstore.ingest.readers.csvio import read_rows
+from shopgraph.graphstore.ingest.readers.fields import (
     RowError,
+    digits,
     image_beside,
     parse_date,
     parse_float,
     parse_int,
-    read_rows,
     require,
+    require_id,
 )
+from shopgraph.graphstore.ingest.readers.rejects import RejectLog
 
 SOURCE = "hm"
 BRAND = BrandRef(id="h-m", name="H&M")
@@ -64,10 +66,7 @@ _APPEARANCE = {"denim": "denim-wash"}
 
 def article_id(text: str) -> str:
     """Normalise an H&M article id to its 10-digit form; RowError if it is not one."""
-    text = text.strip()
-    if not text.isdigit() or len(text) > 10:
-        raise RowError(f"bad article_id {text!r}: expected up to 10 digits")
-    return text.zfill(10)
+    return digits(text, "article_id", most=10).zfill(10)
 
 
 def _gender(values: dict[str, str], vocab: Vocabulary) -> Fact | None:
@@ -118,8 +117,10 @@ def article_facts(values: dict[str, str], vocab: Vocabulary) -> list[Fact]:
     return facts
 
 
-def read_hm_articles(path: Path, vocab: Vocabulary, rejects: RejectLog) -> Iterator[ProductRecord]:
-    """Stream ``ProductRecord``s from an H&M ``articles.csv`` (either id format).
+def read_hm_articles(
+    path: Path, vocab: Vocabulary, rejects: RejectLog, encoding: str | None = None
+) -> Iterator[ProductRecord]:
+    """Stream ``ProductRecord``s from an H&M ``articles.csv`` (either id format) in ``encoding``.
 
     Materials come from ``detail_desc``; more colours, patterns and styles from
     ``prod_name``. Photos are looked up in ``images/<first 3 digits>/<id>.jpg``.
@@ -129,7 +130,7 @@ def read_hm_articles(path: Path, vocab: Vocabulary, rejects: RejectLog) -> Itera
     """
     names = NameExtractor(vocab, brands=None)
     source_file = f"{SOURCE}:{path.name}"
-    for row in read_rows(path, ARTICLE_COLUMNS, rejects):
+    for row in read_rows(path, ARTICLE_COLUMNS, rejects, encoding=encoding):
         v = row.values
         try:
             aid = article_id(require(v, "article_id"))
@@ -175,13 +176,15 @@ def _source_categories(values: dict[str, str], vocab: Vocabulary) -> list[Source
     return path
 
 
-def read_hm_customers(path: Path, rejects: RejectLog, source: str = SOURCE) -> Iterator[CustomerRecord]:
+def read_hm_customers(
+    path: Path, rejects: RejectLog, source: str = SOURCE, encoding: str | None = None
+) -> Iterator[CustomerRecord]:
     """Stream ``CustomerRecord``s from an H&M ``customers.csv``; rows without an id or with a bad age are rejected."""
     source_file = f"{source}:{path.name}"
-    for row in read_rows(path, CUSTOMER_COLUMNS, rejects):
+    for row in read_rows(path, CUSTOMER_COLUMNS, rejects, encoding=encoding):
         v = row.values
         try:
-            cid = require(v, "customer_id")
+            cid = require_id(v, "customer_id")
             age = parse_int(v, "age")
         except RowError as e:
             rejects.reject(path.name, row.line, str(e), row.raw)
@@ -239,6 +242,7 @@ def read_hm_transactions(
     source: str = SOURCE,
     product_id_column: str = "article_id",
     normalise_product: bool = True,
+    encoding: str | None = None,
 ) -> Iterator[PurchaseRecord]:
     """Stream ``PurchaseRecord``s from an H&M ``transactions.csv`` (or ``transactions_train.csv``).
 
@@ -248,12 +252,12 @@ def read_hm_transactions(
     columns = [product_id_column if c == "article_id" else c for c in TRANSACTION_COLUMNS]
     ids = PurchaseIds(source)
     source_file = f"{source}:{path.name}"
-    for row in read_rows(path, columns, rejects):
+    for row in read_rows(path, columns, rejects, encoding=encoding):
         v = row.values
         try:
             day = parse_date(v, "t_dat")
-            customer = require(v, "customer_id")
-            raw_product = require(v, product_id_column)
+            customer = require_id(v, "customer_id")
+            raw_product = require_id(v, product_id_column)
             product = article_id(raw_product) if normalise_product else raw_product
             price = parse_float(v, "price")
             channel = parse_int(v, "sales_channel_id")

@@ -16,7 +16,9 @@ from shopgraph.graphstore.core.text import slug
 from shopgraph.graphstore.core.vocab import Vocabulary
 from shopgraph.graphstore.ingest.extract import BrandLexicon, NameExtractor
 from shopgraph.graphstore.ingest.facts import Fact, ProductRecord, SourceCategory
-from shopgraph.graphstore.ingest.readers.csvio import RejectLog, RowError, image_beside, parse_int, read_rows, require
+from shopgraph.graphstore.ingest.readers.csvio import read_rows
+from shopgraph.graphstore.ingest.readers.fields import RowError, digits, image_beside, parse_int, require
+from shopgraph.graphstore.ingest.readers.rejects import RejectLog
 
 SOURCE = "myntra"
 COLUMNS = [
@@ -35,9 +37,10 @@ NAME = "productDisplayName"
 _TAXONOMY = ["masterCategory", "subCategory", "articleType"]
 
 
-def learn_brands(path: Path, vocab: Vocabulary) -> BrandLexicon:
+def learn_brands(path: Path, vocab: Vocabulary, encoding: str | None = None) -> BrandLexicon:
     """First pass: the brand lexicon of the names in ``path``."""
-    names = (row.values[NAME] for row in read_rows(path, COLUMNS, RejectLog(None), overflow_into=NAME))
+    rows = read_rows(path, COLUMNS, RejectLog(None), overflow_into=NAME, encoding=encoding)
+    names = (row.values[NAME] for row in rows)
     return BrandLexicon.learn(names, vocab.lexicons["Gender"])
 
 
@@ -73,7 +76,11 @@ def source_categories(values: dict[str, str], vocab: Vocabulary) -> list[SourceC
 
 
 def read_myntra_styles(
-    path: Path, vocab: Vocabulary, rejects: RejectLog, brands: BrandLexicon | None = None
+    path: Path,
+    vocab: Vocabulary,
+    rejects: RejectLog,
+    brands: BrandLexicon | None = None,
+    encoding: str | None = None,
 ) -> Iterator[ProductRecord]:
     """Stream ``ProductRecord``s from a Myntra ``styles.csv``.
 
@@ -82,18 +89,17 @@ def read_myntra_styles(
         vocab: the shared vocabulary.
         rejects: receives rows without an id or name, or with a bad id or year.
         brands: a brand lexicon; learned from ``path`` when None.
+        encoding: the file's text encoding; None for UTF-8 or UTF-16/32 with a byte-order mark.
 
     Raises:
         InputError: the file is missing columns or cannot be read.
     """
-    brands = brands if brands is not None else learn_brands(path, vocab)
+    brands = brands if brands is not None else learn_brands(path, vocab, encoding)
     extractor = NameExtractor(vocab, brands)
     source_file = f"{SOURCE}:{path.name}"
-    for row in read_rows(path, COLUMNS, rejects, overflow_into=NAME):
+    for row in read_rows(path, COLUMNS, rejects, overflow_into=NAME, encoding=encoding):
         try:
-            raw_id = require(row.values, "id")
-            if not raw_id.isdigit():
-                raise RowError(f"bad id {raw_id!r}: expected digits")
+            raw_id = digits(require(row.values, "id"), "id")
             name = require(row.values, NAME)
             year = parse_int(row.values, "year")
         except RowError as e:

@@ -19,6 +19,7 @@ retailer's actual terms.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -30,6 +31,7 @@ from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.runner import run_maintenance
 from shopgraph.graphstore.core.text import slug
 from shopgraph.graphstore.core.vocab import load_vocabulary
+from shopgraph.graphstore.ingest.readers.textfile import bad_character, open_text, printable
 
 KINDS = ("returns", "sizes", "delivery")
 COLUMNS = ("id", "kind", "title", "applies_to", "returnable", "days", "min_days", "text")
@@ -54,27 +56,44 @@ def read_policies(path: Path) -> list[dict[str, Any]]:
     """The rows of a policies CSV as parameter rows for ``ask_load_policies``.
 
     Raises:
-        InputError: the file cannot be read, lacks a column, or a row has an empty id or title, a
+        InputError: the file cannot be read or is not text, lacks a column, or a row cannot be parsed,
+            holds undecodable bytes, or has an empty id or title, a
             repeated id, an unknown kind or category, or a value that is not a boolean or a whole
             number of days; the message names the file, line and field.
     """
+    with open_text(path) as handle:
+        return _policy_rows(path, handle)
+
+
+def _policy_rows(path: Path, handle: Iterable[str]) -> list[dict[str, Any]]:
+    reader = csv.DictReader(handle)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"{path}: cannot read policies: {e.strerror or e}") from e
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        fieldnames = reader.fieldnames or []
+    except csv.Error as e:
+        raise InputError(f"{path}: cannot parse the header: {e}") from e
+    missing = [c for c in COLUMNS if c not in fieldnames]
     if missing:
         raise InputError(f"{path}: policies need the columns {', '.join(COLUMNS)}; missing {', '.join(missing)}")
     categories = load_vocabulary().terms["Category"]
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for line, raw in enumerate(reader, start=2):
+    while True:
+        line = reader.line_num + 1
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            raise InputError(f"{path}:{line}: cannot parse the row: {e}") from e
         row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
 
         def bad(field: str, why: str, line: int = line) -> InputError:
             return InputError(f"{path}:{line}: field {field}: {why}")
 
+        for field, value in row.items():
+            why = bad_character(value, "the value")
+            if why is not None:
+                raise bad(printable(field), why)
         for field in ("id", "title"):
             if not row[field]:
                 raise bad(field, "is empty")
@@ -88,7 +107,7 @@ def read_policies(path: Path) -> list[dict[str, Any]]:
         days = {}
         for field in ("days", "min_days"):
             value = row[field]
-            if value and not value.isdigit():
+            if value and not (value.isascii() and value.isdigit()):
                 raise bad(field, f"{value!r} is not a whole number of days")
             days[field] = int(value) if value else None
         category_ids, brands = [], []

@@ -6,6 +6,7 @@ are imported inside their commands, so that the other commands start without the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,8 @@ from shopgraph.cli.render import (
     progress_bar,
 )
 from shopgraph.graphstore.core.defaults import VISION
-from shopgraph.graphstore.core.errors import InputError
+from shopgraph.graphstore.core.errors import Busy, InputError
+from shopgraph.graphstore.core.locks import hold
 from shopgraph.graphstore.ingest import loader as lib
 from shopgraph.graphstore.ingest.readers.textfile import check_encoding
 
@@ -255,6 +257,11 @@ def policies(path: Path | None, as_json: bool) -> None:
 )
 @click.option("--reprocess", is_flag=True, help="Process images this model version has already processed.")
 @click.option(
+    "--wait",
+    is_flag=True,
+    help=f"If another run is ingesting one of these paths, wait for it instead of exiting with code {Busy.exit_code}.",
+)
+@click.option(
     "--save-previews",
     "previews_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -274,6 +281,7 @@ def images(
     model_path: Path | None,
     batch_size: int,
     reprocess: bool,
+    wait: bool,
     previews_dir: Path | None,
     map_csv: Path | None,
     as_json: bool,
@@ -284,8 +292,11 @@ def images(
     laid out like the catalogs' (Myntra images/<id>.jpg, H&M images/<3 digits>/<article_id>.jpg)
     or listed in --map are linked to their product, with whether the detection agrees with the
     catalog's category and colour. Images this model version has processed are skipped, so an
-    interrupted run continues where it stopped. Exit code 0 when every file was read, 9 when
-    some could not be (each is listed with its reason).
+    interrupted run continues where it stopped. Every path named or found counts in "files
+    seen"; one that cannot be read (not an image, a dangling link, a folder or pipe named like a
+    photo) is listed under failed with its reason. Exit code 0 when every file was read, 9 when
+    some could not be. One run at a time works on a path: a second run on it exits with code 10,
+    saying which run holds it, unless --wait.
 
     \b
     Example:
@@ -297,7 +308,9 @@ def images(
     config = settings()
     product_map = load_product_map(map_csv) if map_csv else None
     files, problems = expand_paths(paths)
+    targets = [os.path.realpath(p) for p in paths]
     with (
+        hold(config.home, "images", targets, "shopgraph ingest images", wait=wait, waiting=info),
         library_chatter_to_stderr(),
         driver(config) as handle,
         progress_bar("images", len(files) + len(problems)) as update,

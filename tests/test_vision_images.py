@@ -8,6 +8,7 @@ EXIF-rotated JPEG.
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -194,6 +195,27 @@ def test_expand_paths_searches_folders_expands_globs_and_reports_what_is_missing
     assert [(p.path, p.status, p.reason) for p in problems] == [
         (str(tmp_path / "nope.jpg"), "failed", "no such file or directory"),
         (str(tmp_path / "*.gif"), "failed", "no file matches this pattern"),
+    ]
+
+
+def test_every_path_that_cannot_be_read_is_a_failure_with_its_reason(tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    (folder / "x.jpg").mkdir(parents=True)
+    (folder / "x.jpg" / "inside.png").write_bytes(b"x")
+    (folder / "good.jpg").write_bytes(b"x")
+    (folder / "dangling.jpg").symlink_to("gone.jpg")
+    (folder / "loop-a.jpg").symlink_to("loop-b.jpg")
+    (folder / "loop-b.jpg").symlink_to("loop-a.jpg")
+    (folder / "notes.txt").symlink_to("gone.txt")  # not named like a photo: not looked at
+    os.mkfifo(folder / "pipe.jpg")
+    files, problems = expand_paths([folder, folder / "pipe.jpg", str(folder / "dangling.*")])
+    assert [f.relative_to(folder).as_posix() for f in files] == ["good.jpg", "x.jpg/inside.png"]
+    assert [(Path(p.path).relative_to(folder).as_posix(), p.status, p.reason) for p in problems] == [
+        ("dangling.jpg", "failed", "dangling symbolic link to gone.jpg"),
+        ("loop-a.jpg", "failed", "symbolic link loop"),
+        ("loop-b.jpg", "failed", "symbolic link loop"),
+        ("pipe.jpg", "failed", "a named pipe (FIFO), not a file"),
+        ("x.jpg", "failed", "a folder, not a file"),
     ]
 
 

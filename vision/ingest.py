@@ -23,7 +23,6 @@ that version's detections.
 from __future__ import annotations
 
 import csv
-import glob
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -39,15 +38,15 @@ from shopgraph.cypher.internal import vision as q
 from shopgraph.graphstore.core.defaults import VISION
 from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.runner import Batch, BatchWriter, WriteSummary, read, write
+from shopgraph.graphstore.ingest.readers.textfile import bad_character, open_text
 from shopgraph.vision.analyse import PhotoAnalyser, PhotoAnalysis
 from shopgraph.vision.colour import ColourMatch, ColourMatcher
 from shopgraph.vision.detector import Detection, Detector
 from shopgraph.vision.embed import Embedder
 from shopgraph.vision.images import LoadedImage, load_image
+from shopgraph.vision.photo_paths import find_photos
 from shopgraph.vision.preview import save_preview
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
-"""Files a folder is searched for (files named explicitly are tried whatever their suffix)."""
 NOT_PIXEL_COLOURS = ("multi", "transparent")
 """Colour nodes that no cluster of pixels can be: left out of colour matching."""
 STAGES = ("load", "detect", "colour", "embed", "preview", "write", "link")
@@ -169,46 +168,17 @@ class _Processed:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileResult]]:
-    """Files named by ``paths``: files as given, folders searched recursively, glob patterns expanded.
+    """The files named by ``paths`` (:func:`vision.photo_paths.find_photos`), and what cannot be read.
 
-    Folders contribute the files with an image suffix (``IMAGE_SUFFIXES``, any case), in sorted
-    order; a file named explicitly is kept whatever its suffix. Duplicates (the same resolved
-    path) are dropped.
+    Files are kept as given, folders searched recursively for ``IMAGE_SUFFIXES``, glob patterns
+    expanded; a path that does not exist, a dangling link, a folder or named pipe with a photo's
+    name, a pattern that matches nothing: each is a ``failed`` result with its reason.
 
     Returns:
-        ``(files, problems)``: the files in order, and a ``failed`` result for every path that
-        does not exist and every pattern that matches nothing.
+        ``(files, problems)``: the files in order, and the ``failed`` results.
     """
-    files: list[Path] = []
-    problems: list[FileResult] = []
-    seen: set[Path] = set()
-
-    def add(path: Path) -> None:
-        key = path.resolve()
-        if key not in seen:
-            seen.add(key)
-            files.append(path)
-
-    def add_folder(folder: Path) -> None:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
-                add(path)
-
-    for item in paths:
-        path = Path(item)
-        if path.is_dir():
-            add_folder(path)
-        elif path.is_file():
-            add(path)
-        elif glob.has_magic(str(item)):
-            matches = sorted(glob.glob(str(item), recursive=True))
-            if not matches:
-                problems.append(FileResult(str(item), "failed", "no file matches this pattern"))
-            for match in matches:
-                (add_folder if Path(match).is_dir() else add)(Path(match))
-        else:
-            problems.append(FileResult(str(item), "failed", "no such file or directory"))
-    return files, problems
+    files, problems = find_photos(paths)
+    return files, [FileResult(path, "failed", reason) for path, reason in problems]
 
 
 def product_for_path(path: Path) -> str | None:
@@ -232,22 +202,29 @@ def load_product_map(path: Path) -> dict[Path, str]:
     (``myntra:15970``, ``hm:0108775015``, ``<source>:<id>``).
 
     Raises:
-        InputError: the file is unreadable, lacks a column, or has a row with an empty value.
+        InputError: the file is unreadable or not text, lacks a column, or has a row that cannot be
+            parsed, with an empty value or with undecodable bytes.
     """
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
+    mapping: dict[Path, str] = {}
+    with open_text(path) as handle:
+        reader = csv.DictReader(handle)
+        try:
             missing = {"path", "product_id"} - set(reader.fieldnames or [])
             if missing:
                 raise InputError(f"{path}: mapping CSV lacks columns {sorted(missing)}; expected path,product_id")
-            mapping: dict[Path, str] = {}
-            for line, row in enumerate(reader, start=2):
+            for row in reader:
+                line = reader.line_num
                 photo, product = (row.get("path") or "").strip(), (row.get("product_id") or "").strip()
                 if not photo or not product:
                     raise InputError(f"{path}, line {line}: empty path or product_id")
+                why = bad_character(photo + product, "the row")
+                if why is not None:
+                    raise InputError(f"{path}, line {line}: {why}")
                 mapping[(path.parent / photo).resolve()] = product
-    except OSError as e:
-        raise InputError(f"cannot read mapping CSV {path}: {e.strerror or e}") from e
+        except csv.Error as e:
+            raise InputError(f"{path}, line {reader.line_num}: cannot parse the row: {e}") from e
+        except OSError as e:
+            raise InputError(f"cannot read mapping CSV {path}: {e.strerror or e}") from e
     return mapping
 
 

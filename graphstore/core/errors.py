@@ -48,3 +48,9 @@ class QueryError(ShopgraphError):
     """A named query is unknown, or its parameters do not match its header."""
 
     exit_code = 7
+
+
+class Busy(ShopgraphError):
+    """Another run holds what this one needs (the lock of a photo folder being ingested)."""
+
+    exit_code = 10

@@ -56,7 +56,8 @@ def field_text(key: str, value: object, kind: FieldKind) -> str:
         text = str(value)
     else:
         raise RowError(f"field {key!r} holds {_json_kind(value)}; expected {_EXPECTED[kind]}")
-    why = bad_character(text, f"field {key!r}")
+    # Undecodable bytes were refused with the line; a surrogate here is a JSON escape.
+    why = bad_character(text, f"field {key!r}", marks=False)
     if why is not None:
         raise RowError(why)
     return text

@@ -156,13 +156,17 @@ def open_text(path: Path, encoding: str | None = None) -> IO[str]:
     return io.TextIOWrapper(handle, encoding=reading, errors=MARK, newline="")
 
 
-def bad_character(text: str, where: str) -> str | None:
-    """Why ``text`` cannot be loaded (undecodable bytes, a NUL, an unpaired surrogate) in ``where``, or None."""
+def bad_character(text: str, where: str, marks: bool = True) -> str | None:
+    """Why ``text`` cannot be loaded (undecodable bytes, a NUL, an unpaired surrogate) in ``where``, or None.
+
+    ``marks``: whether ``text`` comes straight from the file, so that a surrogate in U+DC00-U+DCFF
+    is an undecodable byte's marker; in text decoded from an escape (JSON's ``"\\udc80"``) it is not.
+    """
     for char in text:
         code = ord(char)
         if code == 0:
             return f"a NUL character in {where}"
-        if code in _MARKS:
+        if marks and code in _MARKS:
             return f"undecodable bytes (first: 0x{code - 0xDC00:02x}) in {where}; {ENCODING_HINT}"
         if code in _SURROGATES:
             return f"an unpaired UTF-16 surrogate (\\u{code:04x}) in {where}"

@@ -100,6 +100,8 @@ def _run(
 ) -> None:
     config = settings()
     rejects = rejects or lib.default_rejects_path(config.home, kind, path)
+    # A file that is not text, or not of the format, fails here: before a server or a progress bar.
+    fmt = lib.check_input(path, kind, fmt, encoding)
     with driver(config) as handle, progress_bar(f"{kind} {path.name}", lib.count_rows(path)) as update:
         report = ingest(
             handle,

@@ -123,8 +123,12 @@ def count_rows(path: Path) -> int:
     return max(lines - (0 if path.suffix.lower() in {".jsonl", ".ndjson"} else 1), 0)
 
 
-def _format(path: Path, kind: Kind, fmt: str, encoding: str | None) -> str:
-    """``fmt``, or the detected format if it is ``auto``, once the file's start is known to be text."""
+def check_input(path: Path, kind: Kind, fmt: str = "auto", encoding: str | None = None) -> str:
+    """The format of ``path`` (``fmt``, or detected if ``auto``) once its start is known to be text in ``encoding``.
+
+    Raises:
+        InputError: the file cannot be opened, is not text, or matches no ``kind`` format (or ``fmt`` is unknown).
+    """
     if fmt == "auto":
         return detect_format(path, kind, encoding)
     if fmt not in FORMATS[kind]:
@@ -287,7 +291,7 @@ def ingest_catalog(
     """
     vocab = vocab or load_vocabulary()
     encoding = check_encoding(encoding) if encoding else None
-    fmt = _format(path, "catalog", fmt, encoding)
+    fmt = check_input(path, "catalog", fmt, encoding)
     source = source or _default_source(path, fmt)
     seed_vocabulary(driver, vocab, database)
 
@@ -315,7 +319,7 @@ def ingest_customers(
 ) -> IngestReport:
     """Load a customers file (H&M ``customers.csv`` or generic) into the graph; see ``ingest_catalog``."""
     encoding = check_encoding(encoding) if encoding else None
-    fmt = _format(path, "customers", fmt, encoding)
+    fmt = check_input(path, "customers", fmt, encoding)
     source = source or _default_source(path, fmt)
 
     def records(rejects: RejectLog) -> Iterator[CustomerRecord]:
@@ -371,7 +375,7 @@ def ingest_purchases(
     (``inCustomerFile: false``). ``extra`` in the report counts both.
     """
     encoding = check_encoding(encoding) if encoding else None
-    fmt = _format(path, "purchases", fmt, encoding)
+    fmt = check_input(path, "purchases", fmt, encoding)
     source = source or _default_source(path, fmt)
 
     def records(rejects: RejectLog) -> Iterator[PurchaseRecord]:

@@ -79,6 +79,9 @@ def _choose(head: bytes, encoding: str | None) -> tuple[str, str, int]:
         return bom[1], bom[2], len(bom[0])
     if _family(codec) == "utf-8":
         return "utf-8-sig", "utf-8", 0
+    if codec in ("utf-16", "utf-32"):
+        # Python's incremental decoders refuse these without a mark; Windows writes little-endian.
+        return f"{codec}-le", f"{codec}-le", 0
     return codec, codec, 0
 
 

@@ -6,7 +6,6 @@ are imported inside their commands, so that the other commands start without the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -261,7 +260,7 @@ def policies(path: Path | None, as_json: bool) -> None:
 @click.option(
     "--wait",
     is_flag=True,
-    help=f"If another run is ingesting one of these paths, wait for it instead of exiting with code {Busy.exit_code}.",
+    help=f"If another run is ingesting in one of these folders, wait for it (instead of exit code {Busy.exit_code}).",
 )
 @click.option(
     "--save-previews",
@@ -297,7 +296,7 @@ def images(
     interrupted run continues where it stopped. Every path named or found counts in "files
     seen"; one that cannot be read (not an image, a dangling link, a folder or pipe named like a
     photo) is listed under failed with its reason. Exit code 0 when every file was read, 9 when
-    some could not be. One run at a time works on a path: a second run on it exits with code 10,
+    some could not be. One run at a time works in a folder: a second run in it exits with code 10,
     saying which run holds it, unless --wait.
 
     \b
@@ -306,13 +305,13 @@ def images(
       shopgraph ingest images 'photos/*.jpg' --map photos/products.csv --json
     """
     from shopgraph.vision.ingest import expand_paths, ingest_images, load_product_map
+    from shopgraph.vision.photo_paths import folders_of
 
     config = settings()
     product_map = load_product_map(map_csv) if map_csv else None
     files, problems = expand_paths(paths)
-    targets = [os.path.realpath(p) for p in paths]
     with (
-        hold(config.home, "images", targets, "shopgraph ingest images", wait=wait, waiting=info),
+        hold(config.home, "images", folders_of(paths), "shopgraph ingest images", wait=wait, waiting=info),
         library_chatter_to_stderr(),
         driver(config) as handle,
         progress_bar("images", len(files) + len(problems)) as update,

@@ -50,7 +50,7 @@ from shopgraph.graphstore.ingest.readers.jsonl import read_jsonl
 from shopgraph.graphstore.ingest.readers.myntra import COLUMNS as MYNTRA_COLUMNS
 from shopgraph.vision.ingest import load_product_map
 
-DEFAULT_EXAMPLES = 25
+DEFAULT_EXAMPLES = 40
 EXAMPLES = int(os.environ.get("SHOPGRAPH_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
 VOCAB = load_vocabulary()
 FUZZ = settings(

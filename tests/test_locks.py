@@ -115,8 +115,10 @@ def test_ingest_images_exits_10_while_another_run_holds_the_folder(tmp_path: Pat
         assert result.exit_code == 10, result.output
         assert result.stderr.startswith(f"error: another `shopgraph ingest images` (pid {holder.pid} on ")
         assert "or run again with --wait" in " ".join(result.stderr.split())
-        result = CliRunner().invoke(cli, ["ingest", "images", str(photos), "--json"], env=env)
+        result = CliRunner().invoke(cli, ["ingest", "images", str(photos / "a.jpg"), "--json"], env=env)
         assert (result.exit_code, json.loads(result.stdout)["exit_code"]) == (10, 10)
+        result = CliRunner().invoke(cli, ["ingest", "images", str(photos / "*.png")], env=env)
+        assert result.exit_code == 10
     finally:
         holder.terminate()
         holder.wait()

@@ -22,6 +22,7 @@ from shopgraph.vision.detector import Detection
 from shopgraph.vision.embed import EMBEDDING_DIM, Embedder, masked_crop, model_input
 from shopgraph.vision.images import load_image
 from shopgraph.vision.ingest import expand_paths, load_product_map, product_for_path
+from shopgraph.vision.photo_paths import folders_of
 from shopgraph.vision.preview import ALPHA, class_colour, draw_preview, save_preview
 
 from .conftest import DATA
@@ -217,6 +218,16 @@ def test_every_path_that_cannot_be_read_is_a_failure_with_its_reason(tmp_path: P
         ("pipe.jpg", "failed", "a named pipe (FIFO), not a file"),
         ("x.jpg", "failed", "a folder, not a file"),
     ]
+
+
+def test_a_run_locks_each_folder_once_however_many_of_its_files_are_named(tmp_path: Path) -> None:
+    (tmp_path / "a" / "sub").mkdir(parents=True)
+    files = [tmp_path / "a" / f"{i}.jpg" for i in range(3)]
+    for f in files:
+        f.write_bytes(b"x")
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    named = [*files, tmp_path / "link", str(tmp_path / "a" / "sub" / "*.jpg"), tmp_path / "gone" / "x.jpg"]
+    assert folders_of(named) == sorted([str(tmp_path / "a"), str(tmp_path / "a" / "sub"), str(tmp_path / "gone")])
 
 
 def test_a_mapping_csv_names_products_by_resolved_path(tmp_path: Path) -> None:

@@ -220,7 +220,10 @@ def load_product_map(path: Path) -> dict[Path, str]:
                 why = bad_character(photo + product, "the row")
                 if why is not None:
                     raise InputError(f"{path}, line {line}: {why}")
-                mapping[(path.parent / photo).resolve()] = product
+                try:
+                    mapping[(path.parent / photo).resolve()] = product
+                except (OSError, RuntimeError) as e:  # RuntimeError: a symbolic link loop
+                    raise InputError(f"{path}, line {line}: cannot resolve {photo!r}: {e}") from e
         except csv.Error as e:
             raise InputError(f"{path}, line {reader.line_num}: cannot parse the row: {e}") from e
         except OSError as e:

@@ -99,6 +99,25 @@ class _Found:
                     self.problem(str(path), reason)
 
 
+def folders_of(paths: Iterable[str | Path]) -> list[str]:
+    """The resolved folders ``paths`` work in: a folder itself, a file's folder, a pattern's fixed part.
+
+    What ``ingest images`` locks, one lock per folder however many files of it are named (a shell
+    expands ``photos/*.jpg`` into thousands of arguments).
+    """
+    folders: set[str] = set()
+    for item in paths:
+        text = str(item)
+        if not os.path.lexists(text) and glob.has_magic(text):
+            parts = Path(text).parts
+            fixed = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+            text = str(Path(*parts[:fixed])) if fixed else "."
+        elif not os.path.isdir(text):
+            text = os.path.dirname(os.path.abspath(text))
+        folders.add(os.path.realpath(text))
+    return sorted(folders)
+
+
 def find_photos(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     """The files named by ``paths``: files as given, folders searched recursively, glob patterns expanded.
 

@@ -1,11 +1,12 @@
 """Locks in the data directory for the folders a long run works on, so that two runs do not do the work twice.
 
-``shopgraph ingest images`` holds one lock per path it is given (resolved: ``photos`` and
-``./photos/`` are one). The lock of a path is the file ``<home>/locks/<kind>-<hash>.lock``,
-locked with ``flock`` and holding the owner's pid, host, start time and path for the message
-another run prints. Released on exit: a run that ends deletes its file. Released on a stale pid:
-the kernel drops an flock when its process ends however it ends (``kill -9`` included), so a file
-left behind names a pid that no longer runs and the next run takes it over.
+``shopgraph ingest images`` holds one lock per folder it works in (resolved: ``photos`` and
+``./photos/`` are one; a file named locks its folder). The lock of a folder is the file
+``<home>/locks/<kind>-<hash>.lock``, locked with ``flock`` and holding the owner's pid, host,
+start time and path for the message another run prints. Released on exit: a run that ends
+deletes its file. Released on a stale pid: the kernel drops an flock when its process ends,
+however it ends (``kill -9`` included), so a file left behind names a pid that no longer runs
+and the next run takes it over.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def hold(
     Args:
         home: the data directory; the locks are in ``<home>/locks``.
         kind: what the run does (``images``), part of the lock's file name.
-        targets: the resolved paths (or patterns) the run works on; taken in sorted order, so two
+        targets: the resolved folders the run works in; taken in sorted order, so two
             waiting runs cannot each hold what the other waits for.
         command: the command as the message names it (``shopgraph ingest images``).
         wait: wait for another run that holds one of them instead of raising.

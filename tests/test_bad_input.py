@@ -106,6 +106,27 @@ def test_catalog_in_utf16_as_spreadsheets_save_it_loads_whole(run: Run, driver: 
     assert [r["name"] for r in records] == ["Blue Jeans", "Crème Dress"]
 
 
+@pytest.mark.parametrize(
+    ("kind", "text", "label", "count"),
+    [
+        ("catalog", "id,name\nk1,Strickjacke grün\n", "Product", 1),
+        ("customers", "id,age\nkundin-ä,41\n", "Customer", 1),
+        ("purchases", "date,customer_id,product_id,price\n2024-03-01,kundin-ä,k1,9.5\n", "Customer", 1),
+    ],
+)
+def test_each_tabular_loader_reads_utf16_and_refuses_a_binary_file(
+    run: Run, driver: Driver, tmp_path: Path, kind: str, text: str, label: str, count: int
+) -> None:
+    binary = file(tmp_path, "binary.csv", b"\x7fELF\x02\x01\x01\x00" + bytes(64))
+    code, out, err = run("ingest", kind, binary)
+    assert (code, out) == (5, "")
+    assert " ".join(err.split()).startswith(f"error: {binary}: not a text file: a NUL byte at byte offset 7; ")
+    assert ids(driver, label) == []
+    code, out, _ = run("ingest", kind, file(tmp_path, "unicode.csv", text.encode("utf-16")), "--json")
+    assert code == 0 and counts(out) == (1, 1, 0, 0)
+    assert len(ids(driver, label)) == count
+
+
 def test_customers_binary_file_is_one_clear_error_and_loads_nothing(run: Run, driver: Driver, tmp_path: Path) -> None:
     path = file(tmp_path, "customers.csv", b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)))
     code, out, err = run("ingest", "customers", path)

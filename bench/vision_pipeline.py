@@ -78,7 +78,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WEIGHTS = ROOT / "vision" / "models" / "shopgraph-seg.pt"
 CONF, IOU = 0.25, 0.7  # Detector's defaults, which ingest_images uses
 SOURCES = ("myntra", "hm")
-STAGES = ("load", "detect", "colour", "embed", "write", "link", "setup")
+STAGES = ("load", "detect", "colour", "embed", "recognise", "write", "link", "setup")
 Kind = Literal["bare", "bare-retina", "pipeline", "pipeline-tuned"]
 KIND_NAMES: dict[str, str] = {
     "bare": "bare predict",

@@ -247,6 +247,78 @@ def train(
     )
 
 
+@vision.command("train-recogniser")
+@click.option(
+    "--datasets",
+    "datasets_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("../shared/datasets"),
+    show_default=True,
+    help="Folder with myntra/ and hm/.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the recogniser. Default: <home>/vision/recogniser.npz (ship it as "
+    "vision/models/recogniser.npz).",
+)
+@click.option(
+    "--detector/--no-detector",
+    "with_detector",
+    default=True,
+    show_default=True,
+    help="Also run the detector on the held-out photos (its row and the combination).",
+)
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the report as JSON to this file.",
+)
+@json_option
+def train_recogniser(
+    datasets_dir: Path, out: Path | None, with_detector: bool, save: Path | None, as_json: bool
+) -> None:
+    """Train the recogniser (class, fine category, colour from a crop's embedding and pixels) on
+    every catalog photo, and measure it against the detector and kNN on held-out products.
+
+    \b
+    Example:
+      shopgraph vision train-recogniser --out vision/models/recogniser.npz --save vision/models/recogniser.json
+    """
+    from shopgraph.vision.recogniser_training import train_recogniser as train_lib
+
+    out = out or _home() / "recogniser.npz"
+    with library_chatter_to_stderr(), spinner("training the recogniser") as update:
+        report = train_lib(
+            datasets_dir, out, _home() / "cache", with_detector=with_detector, progress=_progress(update)
+        )
+    data = report.to_dict()
+    if save:
+        save.parent.mkdir(parents=True, exist_ok=True)
+        save.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    if as_json:
+        print_json(data)
+        return
+    rows = [
+        {
+            "task": task,
+            "method": method,
+            **{kind: f"{acc:.1%} [{lo:.1%}, {hi:.1%}]" for kind, (acc, lo, hi) in kinds.items()},
+        }
+        for task, methods in report.table.items()
+        for method, kinds in methods.items()
+    ]
+    print_table(rows, ["task", "method", "all", "catalog", "worn"], title="held-out products: accuracy [95% interval]")
+    print_table(
+        [{"class": name, **figures} for name, figures in report.per_class.items()],
+        ["class", "photos", "accuracy"],
+        title="per class (the recogniser's class answer)",
+    )
+    print_pairs({"recogniser": report.model, "photos": report.photos, "seconds": report.seconds}, title="training")
+
+
 @vision.command("evaluate")
 @click.option(
     "--weights",

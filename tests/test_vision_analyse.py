@@ -58,7 +58,7 @@ def test_a_batch_analyses_each_photo_as_alone(analyser: PhotoAnalyser) -> None:
     photos = [load_image(PHOTOS / name) for name in names]
     timings: dict[str, float] = {}
     together = analyser.analyse_batch(photos, timings)
-    assert set(timings) == {"detect", "colour", "embed"}
+    assert set(timings) == {"detect", "colour", "embed", "recognise"}
     assert [a.main.class_name if a.main else None for a in together] == ["bag", "footwear", "dress"]
     for photo, batched in zip(photos, together, strict=True):
         alone = analyser.analyse(photo.path)

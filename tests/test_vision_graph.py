@@ -292,7 +292,7 @@ def test_ingest_writes_images_detections_and_links_catalog_products(
     assert report.images_without_detections == sum(1 for f in report.files if f.status == "ok" and not f.detections)
     assert report.detections_written == sum(f.detections for f in report.files) >= 8 - 2
     assert report.depicted == 8
-    assert set(report.timings) == {"load", "detect", "colour", "embed", "preview", "write", "link"}
+    assert set(report.timings) == {"load", "detect", "colour", "embed", "recognise", "preview", "write", "link"}
 
     stored = {
         r["path"]: r

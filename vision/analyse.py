@@ -13,7 +13,12 @@ For each photo:
    (:class:`vision.colour.ColourMatcher`: k-means in L*a*b*, then CIEDE2000);
 4. embed the whole photo and each object's masked crop (:class:`vision.embed.Embedder`,
    EfficientNet-Lite0, 1280 floats of norm 1). A batch is embedded in one pass: the whole
-   photos first, then the crops in detection order.
+   photos first, then the crops in detection order;
+5. name each object from its crop's embedding and its pixels (:class:`vision.recognise.Recogniser`,
+   when one is loaded): the class (with the detector's class as evidence), the fine category
+   and the colour. The object's detection then carries the recogniser's class and its colour the
+   recogniser's shade (the palette match stays the fallback when no recogniser is loaded); the
+   detector's own class is kept as ``detector_class``.
 
 :func:`analyse_photo` loads the models for one call; :class:`PhotoAnalyser` holds them for many.
 """
@@ -23,7 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
@@ -31,13 +36,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from shopgraph.graphstore.core.errors import InputError
-from shopgraph.vision.colour import ColourMatch, ColourMatcher
+from shopgraph.vision.classes import class_named
+from shopgraph.vision.colour import ColourMatch, ColourMatcher, colour_features
 from shopgraph.vision.detector import Detection, Detector
 from shopgraph.vision.embed import Embedder, masked_crop
 from shopgraph.vision.images import LoadedImage, load_image
 from shopgraph.vision.preview import save_preview
+from shopgraph.vision.recognise import RECOGNISER_FILE, Recogniser, Recognition
 
-STAGES = ("detect", "colour", "embed")
+STAGES = ("detect", "colour", "embed", "recognise")
 """The stages :meth:`PhotoAnalyser.analyse_batch` times."""
 
 
@@ -50,11 +57,17 @@ class AnalysedObject:
         colour: the matched colour with the dominant L*a*b* value and its ΔE00; None if the
             mask is empty.
         embedding: the masked crop's embedding, 1280 float32 of norm 1.
+        recognition: what the recogniser named (class, fine category, colour, with their
+            probabilities); None without a recogniser. ``detection`` and ``colour`` already carry
+            its class and shade.
+        detector_class: the detector's own class, where the recogniser named the object.
     """
 
     detection: Detection
     colour: ColourMatch | None
     embedding: NDArray[np.float32] = field(repr=False, compare=False)
+    recognition: Recognition | None = None
+    detector_class: str | None = None
 
     @property
     def index(self) -> int:
@@ -72,6 +85,11 @@ class AnalysedObject:
     @property
     def confidence(self) -> float:
         return self.detection.confidence
+
+    @property
+    def fine_category(self) -> str | None:
+        """The taxonomy leaf the recogniser names (``dress``, ``sneakers``...), or None without one."""
+        return self.recognition.fine if self.recognition else None
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -98,7 +116,8 @@ class PhotoAnalysis:
 
     Attributes:
         photo: the loaded file (path, SHA-256, size, pixels, repair notes).
-        model_version: the detector's weights version (``<stem>@<12 hex>``).
+        model_version: the models' version: the detector's weights (``<stem>@<12 hex>``), then
+            ``+recogniser@<12 hex>`` when a recogniser named the objects.
         embedding_model: the embedder's id (``efficientnet-lite0-...``).
         embedding: the whole photo's embedding, 1280 float32 of norm 1.
         objects: the objects found, most confident first (empty when none is).
@@ -173,15 +192,23 @@ class PhotoAnalyser:
         colours: the reference colours objects are matched to; build them from the graph with
             :func:`vision.ingest.colour_matcher` (what ingestion writes against) or from the
             shipped vocabulary with :meth:`ColourMatcher.from_vocabulary`.
+        recogniser: names each object's class, fine category and colour (:func:`shipped_recogniser`);
+            None keeps the detector's class and the palette colour.
     """
 
-    def __init__(self, detector: Detector, embedder: Embedder, colours: ColourMatcher) -> None:
+    def __init__(
+        self, detector: Detector, embedder: Embedder, colours: ColourMatcher, recogniser: Recogniser | None = None
+    ) -> None:
         self.detector = detector
         self.embedder = embedder
         self.colours = colours
+        self.recogniser = recogniser
 
     def __repr__(self) -> str:
-        return f"PhotoAnalyser({self.detector!r}, {self.embedder!r}, colours={len(self.colours.ids)})"
+        return (
+            f"PhotoAnalyser({self.detector!r}, {self.embedder!r}, colours={len(self.colours.ids)}, "
+            f"recogniser={self.recogniser!r})"
+        )
 
     @classmethod
     def load(cls, model_path: Path | None = None, colours: ColourMatcher | None = None) -> PhotoAnalyser:
@@ -193,11 +220,17 @@ class PhotoAnalyser:
         Raises:
             InputError: the detector or embedder weights cannot be loaded.
         """
-        return cls(Detector.load(model_path), Embedder.load(), colours or ColourMatcher.from_vocabulary())
+        return cls(
+            Detector.load(model_path), Embedder.load(), colours or ColourMatcher.from_vocabulary(), shipped_recogniser()
+        )
 
     @property
     def model_version(self) -> str:
-        return self.detector.version
+        """The detector's version, and the recogniser's after a ``+`` when there is one: a new
+        version of either makes new detections (and retires the old ones) on re-ingestion."""
+        if self.recogniser is None:
+            return self.detector.version
+        return f"{self.detector.version}+{self.recogniser.version}"
 
     @property
     def embedding_model(self) -> str:
@@ -248,15 +281,38 @@ class PhotoAnalyser:
         with _timed(spent, "embed"):
             crops = [masked_crop(im, d.mask, d.box) for im, dets in zip(pixels, found, strict=True) for d in dets]
             vectors = self.embedder.embed([*pixels, *crops])
+        flat = [(d, c) for dets, cols in zip(found, matched, strict=True) for d, c in zip(dets, cols, strict=True)]
+        with _timed(spent, "recognise"):
+            named = self._recognise(pixels, found, flat, vectors[len(pixels) :], matcher)
         analyses = []
-        offset = len(pixels)  # vectors: the whole photos first, then the crops in detection order
-        for photo, whole, dets, cols in zip(photos, vectors, found, matched, strict=False):
-            objects = tuple(
-                AnalysedObject(d, c, vectors[offset + i]) for i, (d, c) in enumerate(zip(dets, cols, strict=True))
-            )
+        seen = 0  # vectors: the whole photos first, then the crops in detection order, as named is
+        for photo, whole, dets in zip(photos, vectors, found, strict=False):
+            objects = tuple(named[seen : seen + len(dets)])
             analyses.append(PhotoAnalysis(photo, self.model_version, self.embedding_model, whole, objects))
-            offset += len(dets)
+            seen += len(dets)
         return analyses
+
+    def _recognise(
+        self,
+        pixels: Sequence[NDArray[np.uint8]],
+        found: Sequence[tuple[Detection, ...]],
+        flat: Sequence[tuple[Detection, ColourMatch | None]],
+        crop_vectors: NDArray[np.float32],
+        matcher: ColourMatcher,
+    ) -> list[AnalysedObject]:
+        """Each detection as an :class:`AnalysedObject`, named by the recogniser when there is one."""
+        if self.recogniser is None or not flat:
+            return [AnalysedObject(d, c, crop_vectors[i]) for i, (d, c) in enumerate(flat)]
+        described = np.stack(
+            [colour_features(im, d.mask) for im, dets in zip(pixels, found, strict=True) for d in dets]
+        )
+        said = self.recogniser.recognise(crop_vectors, described, [(d.class_name, d.confidence) for d, _ in flat])
+        out = []
+        for i, ((d, c), r) in enumerate(zip(flat, said, strict=True)):
+            detection = replace(d, class_name=r.class_name, category=class_named(r.class_name).category)
+            colour = matcher.named(r.colour, c) if c is not None else None
+            out.append(AnalysedObject(detection, colour, crop_vectors[i], r, d.class_name))
+        return out
 
 
 def analyse_photo(
@@ -281,9 +337,22 @@ def analyse_photo(
         InputError: the photo or a model's weights cannot be loaded.
     """
     analyser = PhotoAnalyser(
-        detector or Detector.load(), embedder or Embedder.load(), colours or ColourMatcher.from_vocabulary()
+        detector or Detector.load(),
+        embedder or Embedder.load(),
+        colours or ColourMatcher.from_vocabulary(),
+        shipped_recogniser(),
     )
     return analyser.analyse(image)
+
+
+def shipped_recogniser() -> Recogniser | None:
+    """The recogniser that ships beside the detector (``vision/models/recogniser.npz``), or None
+    when that file is not there (then the detector's class and the palette colour are the answers).
+
+    Raises:
+        InputError: the file is there but cannot be read.
+    """
+    return Recogniser.load(RECOGNISER_FILE) if RECOGNISER_FILE.is_file() else None
 
 
 @contextmanager

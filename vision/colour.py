@@ -60,6 +60,15 @@ class ColourMatcher:
         best = int(np.argmin(distances))
         return self.ids[best], float(distances[best])
 
+    def named(self, colour: str, match: ColourMatch) -> ColourMatch:
+        """``match`` (a dominant colour) re-labelled ``colour``, with the ΔE00 of its L*a*b* to that
+        colour's reference; ``match`` itself when ``colour`` is not one of the references."""
+        if colour not in self.ids:
+            return match
+        reference = self._labs[self.ids.index(colour)]
+        delta = float(deltaE_ciede2000(np.array(match.lab, dtype=np.float64), reference))
+        return ColourMatch(colour, match.lab, round(delta, 2), match.share)
+
     def dominant(self, rgb: NDArray[np.uint8], mask: NDArray[np.bool_], seed: int = 0) -> ColourMatch | None:
         """The dominant colour of ``rgb`` (H×W×3, uint8) where ``mask`` (H×W) is true; None if the mask is empty."""
         pixels = rgb[mask]
@@ -91,3 +100,44 @@ def _largest_cluster(
     best = int(np.argmax(counts))
     c = centres[best]
     return (float(c[0]), float(c[1]), float(c[2])), float(counts[best] / len(points))
+
+
+# Bins of the L*a*b* histogram that describes a masked object's colours (colour_features).
+_HIST_L = np.array([0.0, 20.0, 40.0, 60.0, 80.0, 101.0])
+_HIST_AB = np.array([-128.0, -40.0, -20.0, -8.0, 0.0, 8.0, 20.0, 40.0, 128.0])
+COLOUR_FEATURES = (len(_HIST_L) - 1) * (len(_HIST_AB) - 1) ** 2 + 13
+"""Length of :func:`colour_features`' vector."""
+
+
+def colour_features(rgb: NDArray[np.uint8], mask: NDArray[np.bool_], seed: int = 0) -> NDArray[np.float32]:
+    """What a learnt colour model reads from the pixels under ``mask`` (H×W bool) of ``rgb``.
+
+    A joint L*a*b* histogram of up to 4,000 masked pixels (5 lightness × 8 × 8 chroma bins, finer
+    near grey, as shares, square-rooted so a small accent still counts), then the masked pixels'
+    mean and standard deviation of L*, a*, b* and chroma, the 10th and 90th lightness percentiles,
+    and the L*a*b* median of the pixels outside the mask: the photo's background, against which a
+    model can correct the light's cast. ``COLOUR_FEATURES`` float32; all zeros for an empty mask.
+    """
+    out = np.zeros(COLOUR_FEATURES, dtype=np.float32)
+    pixels = rgb[mask]
+    if len(pixels) == 0:
+        return out
+    rng = np.random.default_rng(seed)
+    if len(pixels) > _MAX_PIXELS:
+        pixels = pixels[rng.choice(len(pixels), _MAX_PIXELS, replace=False)]
+    lab = rgb2lab(pixels.reshape(-1, 1, 3).astype(np.float64) / 255.0).reshape(-1, 3)
+    hist, _ = np.histogramdd(lab, bins=(_HIST_L, _HIST_AB, _HIST_AB))
+    n_hist = hist.size
+    out[:n_hist] = np.sqrt(hist.ravel() / len(lab))
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    stats = [*lab.mean(axis=0), chroma.mean(), *lab.std(axis=0), chroma.std(), *np.percentile(lab[:, 0], [10, 90])]
+    outside = rgb[~mask]
+    if len(outside):
+        if len(outside) > _MAX_PIXELS:
+            outside = outside[rng.choice(len(outside), _MAX_PIXELS, replace=False)]
+        background = np.median(rgb2lab(outside.reshape(-1, 1, 3).astype(np.float64) / 255.0).reshape(-1, 3), axis=0)
+    else:
+        background = np.array([100.0, 0.0, 0.0])
+    # Scaled to about unit range, like the histogram, so one regularisation suits every column.
+    out[n_hist:] = np.array([*stats, *background], dtype=np.float64) / 100.0
+    return out

@@ -39,7 +39,7 @@ from shopgraph.graphstore.core.defaults import VISION
 from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.runner import Batch, BatchWriter, WriteSummary, read, write
 from shopgraph.graphstore.ingest.readers.textfile import bad_character, open_text
-from shopgraph.vision.analyse import PhotoAnalyser, PhotoAnalysis
+from shopgraph.vision.analyse import AnalysedObject, PhotoAnalyser, PhotoAnalysis, shipped_recogniser
 from shopgraph.vision.colour import ColourMatch, ColourMatcher
 from shopgraph.vision.detector import Detection, Detector
 from shopgraph.vision.embed import Embedder
@@ -49,7 +49,7 @@ from shopgraph.vision.preview import save_preview
 
 NOT_PIXEL_COLOURS = ("multi", "transparent")
 """Colour nodes that no cluster of pixels can be: left out of colour matching."""
-STAGES = ("load", "detect", "colour", "embed", "preview", "write", "link")
+STAGES = ("load", "detect", "colour", "embed", "recognise", "preview", "write", "link")
 
 FileStatus = Literal["ok", "skipped", "failed"]
 Progress = Callable[[int], None]
@@ -323,10 +323,12 @@ def _detection_rows(
     detections, colours = [], []
     for p in images:
         pixels = p.file.width * p.file.height
-        for detection, colour, embedding in zip(p.detections, p.colours, p.crop_embeddings, strict=True):
+        for obj in p.analysis.objects:
+            detection, colour, embedding = obj.detection, obj.colour, obj.embedding
             key = detection_id(p.image, model_version, detection.index)
             detections.append(
                 {
+                    **_recognition_row(obj),
                     "image": p.image,
                     "id": key,
                     "index": detection.index,
@@ -346,6 +348,19 @@ def _detection_rows(
             if colour is not None:
                 colours.append({"id": key, "colour": colour.colour, "deltaE": colour.delta_e, "share": colour.share})
     return detections, colours
+
+
+def _recognition_row(obj: AnalysedObject) -> dict[str, Any]:
+    """What the recogniser said of ``obj`` as Detection properties (all None without one)."""
+    r = obj.recognition
+    return {
+        "detectorClass": obj.detector_class,
+        "classConfidence": r.class_confidence if r else None,
+        "fineCategory": r.fine if r else None,
+        "fineConfidence": r.fine_confidence if r else None,
+        "colourConfidence": r.colour_confidence if r else None,
+        "colourFamily": r.colour_family if r else None,
+    }
 
 
 def _write_work(model_version: str, embedding_model: str) -> Callable[[Batch[_Processed]], None]:
@@ -417,12 +432,14 @@ def ingest_images(
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     started = time.perf_counter()
     files, problems = expand_paths(paths)
-    analyser = PhotoAnalyser(Detector.load(model_path), Embedder.load(), colour_matcher(driver, database=database))
-    detector, embedder = analyser.detector, analyser.embedder
+    analyser = PhotoAnalyser(
+        Detector.load(model_path), Embedder.load(), colour_matcher(driver, database=database), shipped_recogniser()
+    )
+    version, embedder = analyser.model_version, analyser.embedder
     mapping = {path.resolve(): product for path, product in (product_map or {}).items()}
-    report = ImageIngestReport(model_version=detector.version, embedding_model=embedder.name)
+    report = ImageIngestReport(model_version=version, embedding_model=embedder.name)
     writer = BatchWriter(driver, batch_size=batch_size, database=database)
-    work = _write_work(detector.version, embedder.name)
+    work = _write_work(version, embedder.name)
     first_path: dict[str, Path] = {}
     links: dict[tuple[str, str], str] = {}
     for problem in problems:
@@ -432,7 +449,7 @@ def ingest_images(
         with _timed(report.timings, "load"):
             loaded = [load_image(path) for path in files[start : start + batch_size]]
         todo: list[_Todo] = []
-        done = _processed_before(driver, [f.sha256 for f in loaded if f.ok], detector.version, reprocess, database)
+        done = _processed_before(driver, [f.sha256 for f in loaded if f.ok], version, reprocess, database)
         for file in loaded:
             if file.pixels is None or file.sha256 is None:
                 report.add(FileResult(str(file.path), "failed", file.reason, file.sha256))
@@ -444,7 +461,7 @@ def ingest_images(
                 reason = f"same image as {first_path[file.sha256]}"
                 report.add(FileResult(str(file.path), "skipped", reason, file.sha256, product=product))
             elif file.sha256 in done:
-                reason = f"already processed by {detector.version}"
+                reason = f"already processed by {version}"
                 report.add(FileResult(str(file.path), "skipped", reason, file.sha256, product=product))
             else:
                 todo.append(_Todo(file, file.sha256, file.pixels, product, source))

@@ -52,7 +52,10 @@ MERGE (d:Detection {id: row.id})
 SET d.index = row.index, d.class = row.class, d.confidence = row.confidence, d.box = row.box,
     d.polygon = row.polygon, d.maskArea = row.maskArea, d.maskShare = row.maskShare,
     d.colourLab = row.colourLab, d.colourDeltaE = row.colourDeltaE, d.modelVersion = row.modelVersion,
-    d.embedding = row.embedding, d.current = true
+    d.embedding = row.embedding, d.current = true, d.detectorClass = row.detectorClass,
+    d.classConfidence = row.classConfidence, d.fineCategory = row.fineCategory,
+    d.fineConfidence = row.fineConfidence, d.colourConfidence = row.colourConfidence,
+    d.colourFamily = row.colourFamily
 MERGE (img)-[:HAS_DETECTION]->(d)
 WITH d, row
 MATCH (c:Category {id: row.category})

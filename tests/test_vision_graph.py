@@ -32,11 +32,12 @@ from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.runner import run_query
 from shopgraph.graphstore.core.vocab import load_vocabulary
 from shopgraph.graphstore.ingest.loader import ingest_catalog
-from shopgraph.vision.classes import CLASS_NAMES, class_named
+from shopgraph.vision.classes import CLASS_NAMES, class_for_group, class_named
 from shopgraph.vision.detector import DEFAULT_WEIGHTS, Detector, file_sha256
 from shopgraph.vision.embed import EMBEDDING_DIM
 from shopgraph.vision.images import load_image
 from shopgraph.vision.ingest import ImageIngestReport, ingest_images, link_depicted_products
+from shopgraph.vision.recognise import Recogniser
 from shopgraph.vision.search import similar_products
 from shopgraph.vision.ultralytics_env import configure_ultralytics
 
@@ -339,6 +340,13 @@ def test_ingest_writes_images_detections_and_links_catalog_products(
         assert float(np.linalg.norm(d["embedding"])) == pytest.approx(1.0, abs=1e-5)
         assert row["colour"] is not None and (row["deltaE"], len(d["colourLab"])) == (d["colourDeltaE"], 3)
         assert 0 < row["share"] <= 1
+        # The shipped recogniser named it: the detector's own class is kept beside its answer.
+        assert d["detectorClass"] in CLASS_NAMES and 0 < d["classConfidence"] <= 1
+        assert 0 < d["fineConfidence"] <= 1 and 0 < d["colourConfidence"] <= 1
+        fine = load_vocabulary().category_ancestor(d["fineCategory"], 2)
+        assert class_for_group(fine) is not None, f"fine category {d['fineCategory']} has a class"
+        assert d["colourFamily"] == (load_vocabulary().term("Colour", row["colour"]).family or row["colour"])
+    assert "+recogniser@" in report.model_version
     assert scalar(driver, "MATCH (i:Image {id: $id})-[:HAS_DETECTION]->(d) RETURN count(d) AS n", id=sha(blank)) == 0
     check_depictions(driver, report)
 
@@ -406,7 +414,8 @@ def test_reprocessing_with_a_new_model_keeps_the_old_detections_as_history(
     old = ingest_images(driver, photos, model_path=seg_weights)
     n = old.detections_written
     new = ingest_images(driver, photos, model_path=newer, reprocess=True)
-    assert new.model_version == f"shopgraph-seg-v2@{file_sha256(seg_weights)[:12]}" != old.model_version
+    recogniser = Recogniser.load().version
+    assert new.model_version == f"shopgraph-seg-v2@{file_sha256(seg_weights)[:12]}+{recogniser}" != old.model_version
     assert (new.ok, new.detections_written) == (3, n)
     assert counts() == {(old.model_version, False): n, (new.model_version, True): n}
     assert {r["v"] for r in rows(driver, "MATCH (i:Image) RETURN i.modelVersion AS v")} == {new.model_version}

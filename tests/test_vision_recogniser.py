@@ -130,3 +130,31 @@ def test_a_named_colour_keeps_the_measured_lab_with_its_distance_to_the_new_name
     renamed = matcher.named("navy", measured)
     assert renamed.colour == "navy" and renamed.lab == measured.lab and renamed.delta_e > 30
     assert matcher.named("beige", measured) is measured, "a name without a reference keeps the match"
+
+
+def test_training_on_real_photos_holds_out_whole_products_and_saves_what_it_measured(
+    datasets: Path, tmp_path: Path
+) -> None:
+    """The first 150 photos of each catalog: a small run of the same procedure as the shipped one."""
+    from shopgraph.vision.recogniser_training import photo_table, train_recogniser
+
+    report = train_recogniser(datasets, tmp_path / "r.npz", tmp_path / "cache", with_detector=False, limit=150)
+    table = photo_table(datasets, tmp_path / "cache", limit=150)  # read back from the cache
+    assert table.embeddings.shape == (len(table.photos), 1280) and table.colour.shape[0] == len(table.photos)
+    assert sum(report.photos["train"].values()) + sum(report.photos["test"].values()) == len(table.photos)
+    assert sum(report.skipped.values()) + len(table.photos) == 300
+    train = {p.product for p, s in zip(table.photos, table.split, strict=True) if s == "train"}
+    test = {p.product for p, s in zip(table.photos, table.split, strict=True) if s == "test"}
+    assert train and test and not train & test, "no product has photos on both sides"
+    assert set(report.table) == {"class", "fine", "colour", "colour family"}
+    assert set(report.table["class"]) == {"probe", "knn"} and set(report.table["colour"]) == {"probe", "ciede2000"}
+    for methods in report.table.values():
+        for kinds in methods.values():
+            acc, low, high = kinds["all"]
+            assert 0 <= low <= acc <= high <= 1
+    # 150 photos a catalog are enough to beat chance (1/12) by far on the class.
+    assert report.table["class"]["probe"]["all"][0] > 0.5
+    loaded = Recogniser.load(report.model)
+    assert loaded.detector_weight == 0.0 and loaded.meta["heldOut"] == report.to_dict()["table"]
+    said = loaded.recognise(table.embeddings[:3], table.colour[:3])
+    assert [s.class_name in loaded.heads["class"].labels for s in said] == [True, True, True]

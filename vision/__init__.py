@@ -1,7 +1,9 @@
 """The vision plugin: product photos into the graph as Image and Detection nodes.
 
-It trains and runs an Ultralytics YOLO segmentation model on catalog photos, labels
-each detection with the graph's own Category and Colour nodes, embeds it with
+It trains and runs an Ultralytics YOLO segmentation model on catalog photos to outline
+objects, names each one with a recogniser (linear heads over its crop's embedding and
+colours: class, fine category, colour), labels each detection with the graph's own Category
+and Colour nodes, embeds it with
 EfficientNet-Lite0 for visual search, and talks to the rest of shopgraph only
 through the graph and the public API below.
 
@@ -12,6 +14,7 @@ The public API (other plugins import only these names, from ``shopgraph.vision``
     analysis = analyse_photo("tests/data/images/10008.jpg")   # detect, segment, colour, embed
     main = analysis.main                                       # the largest object, or None
     main.class_name, main.colour_name, main.embedding.shape    # "tshirt", "navy", (1280,)
+    main.fine_category, main.detector_class                    # "t-shirt", the detector's own class
 
 - :func:`analyse_photo`, :class:`PhotoAnalyser` (models loaded once, for many photos),
   :class:`PhotoAnalysis`, :class:`AnalysedObject`: what the models see in a photo;

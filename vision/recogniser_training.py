@@ -432,13 +432,15 @@ def train_recogniser(
             combined[mine] = _combine(probs["class"][mine], heads["class"].labels, yolo[mine], conf[mine], w)
         predicted["class"]["probe + detector"] = combined.astype(str)
         choices["detector weight (cross-fitted halves)"] = chosen_w
-        # What ships is the weight the whole held-out set picks; the figure above is the
-        # cross-fitted one, an honest estimate of picking it that way.
+        # The detector's class ships as evidence only where the cross-fitted combination beats
+        # the probe alone; then with the weight the whole held-out set picks (the figure is the
+        # cross-fitted one, an honest estimate of choosing it that way).
         overall = {
             w: float(np.mean(_combine(probs["class"], heads["class"].labels, yolo, conf, w) == truth["class"]))
             for w in YOLO_WEIGHTS
         }
-        choices["detectorWeight"] = max(overall, key=lambda v: (overall[v], -v))
+        wins = np.mean(combined.astype(str) == truth["class"]) > np.mean(predicted["class"]["probe"] == truth["class"])
+        choices["detectorWeight"] = max(overall, key=lambda v: (overall[v], -v)) if wins else 0.0
 
     result: dict[str, dict[str, dict[str, tuple[float, float, float]]]] = {}
     for task, methods in predicted.items():

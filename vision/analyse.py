@@ -15,10 +15,10 @@ For each photo:
    EfficientNet-Lite0, 1280 floats of norm 1). A batch is embedded in one pass: the whole
    photos first, then the crops in detection order;
 5. name each object from its crop's embedding and its pixels (:class:`vision.recognise.Recogniser`,
-   when one is loaded): the class (with the detector's class as evidence), the fine category
-   and the colour. The object's detection then carries the recogniser's class and its colour the
-   recogniser's shade (the palette match stays the fallback when no recogniser is loaded); the
-   detector's own class is kept as ``detector_class``.
+   when one is loaded): the class (with the detector's class as evidence where training found
+   that it helps), the fine category and the colour. The object's detection then carries the
+   recogniser's class and its colour the recogniser's shade (the palette match stays the fallback
+   when no recogniser is loaded); the detector's own class is kept as ``detector_class``.
 
 :func:`analyse_photo` loads the models for one call; :class:`PhotoAnalyser` holds them for many.
 """

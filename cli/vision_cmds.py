@@ -10,6 +10,7 @@ import dataclasses
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +37,7 @@ def _progress(update: Any) -> Any:
     return lambda stage, done, total: update(f"{stage}: {done}/{total}")
 
 
-@click.group()
-def vision() -> None:
-    """The product detector-segmenter: training data, training and evaluation (offline, CPU or GPU)."""
-
-
-@vision.command("build-dataset")
-@click.option(
+_datasets_option = click.option(
     "--datasets",
     "datasets_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -50,6 +45,32 @@ def vision() -> None:
     show_default=True,
     help="Folder with myntra/ and hm/.",
 )
+
+
+def _save_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--save",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"Also write {what} as JSON to this file.",
+    )
+
+
+def _save_json(path: Path | None, data: Any) -> None:
+    """Write ``data`` as indented JSON to ``path`` (its folder made), unless ``path`` is None."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@click.group()
+def vision() -> None:
+    """The product detector-segmenter: training data, training and evaluation (offline, CPU or GPU)."""
+
+
+@vision.command("build-dataset")
+@_datasets_option
 @click.option(
     "--out",
     "out_dir",
@@ -248,14 +269,7 @@ def train(
 
 
 @vision.command("train-recogniser")
-@click.option(
-    "--datasets",
-    "datasets_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("../shared/datasets"),
-    show_default=True,
-    help="Folder with myntra/ and hm/.",
-)
+@_datasets_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -270,12 +284,7 @@ def train(
     show_default=True,
     help="Also run the detector on the held-out photos (its row and the combination).",
 )
-@click.option(
-    "--save",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the report as JSON to this file.",
-)
+@_save_option("the report")
 @json_option
 def train_recogniser(
     datasets_dir: Path, out: Path | None, with_detector: bool, save: Path | None, as_json: bool
@@ -295,9 +304,7 @@ def train_recogniser(
             datasets_dir, out, _home() / "cache", with_detector=with_detector, progress=_progress(update)
         )
     data = report.to_dict()
-    if save:
-        save.parent.mkdir(parents=True, exist_ok=True)
-        save.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    _save_json(save, data)
     if as_json:
         print_json(data)
         return
@@ -352,12 +359,7 @@ def train_recogniser(
     default=None,
     help="Write annotated street/portrait photos (shipped in packages) to this folder.",
 )
-@click.option(
-    "--save",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the metrics as JSON to this file.",
-)
+@_save_option("the metrics")
 @json_option
 def evaluate(
     weights: Path,
@@ -397,9 +399,7 @@ def evaluate(
             else []
         )
     data = evaluate_lib.report_dict(report, annotated)
-    if save:
-        save.parent.mkdir(parents=True, exist_ok=True)
-        save.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    _save_json(save, data)
     if as_json:
         print_json(data)
         return

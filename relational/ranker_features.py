@@ -49,7 +49,7 @@ from shopgraph.relational.candidates import (
     popularity,
     recent_profile,
 )
-from shopgraph.relational.data import Snapshot
+from shopgraph.relational.data import Purchases, Snapshot
 
 # Fact type -> feature suffix of its preference share (module docstring).
 PREFERENCE_FACTS: dict[str, str] = {
@@ -135,55 +135,46 @@ def _profile_cos(
     return cos
 
 
-def _price_columns(
-    price: NDArray[np.float32],
+def _line_columns(
+    purchases: Purchases,
     line_rows: NDArray[np.int64],
-    mine: NDArray[np.bool_],
-    line_product: NDArray[np.int64],
     rows: NDArray[np.int64],
     products: NDArray[np.int64],
     shape: tuple[int, int],
 ) -> dict[str, NDArray[np.float64]]:
-    """``item_price`` and ``price_ratio`` of each pair (module docstring); lines without a price
-    count for neither mean."""
-    known = np.isfinite(price)
-    paid = np.where(known, price, 0.0).astype(np.float64)
-    item_sum = np.bincount(line_product, weights=paid, minlength=shape[1])
-    item_n = np.bincount(line_product, weights=known.astype(np.float64), minlength=shape[1])
-    item_price = np.where(item_n > 0, item_sum / np.maximum(item_n, 1), np.nan)
-    own = mine & known
-    cust_sum = np.bincount(line_rows[own], weights=paid[own], minlength=shape[0])
-    cust_n = np.bincount(line_rows[own], minlength=shape[0]).astype(np.float64)
-    cust_price = np.where(cust_n > 0, cust_sum / np.maximum(cust_n, 1), np.nan)
-    pair_price = item_price[products]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = pair_price / cust_price[rows]
-    return {"item_price": pair_price, "price_ratio": np.where(np.isfinite(ratio), ratio, np.nan)}
-
-
-def _channel_match(
-    channel: NDArray[np.int8],
-    line_rows: NDArray[np.int64],
-    mine: NDArray[np.bool_],
-    line_product: NDArray[np.int64],
-    rows: NDArray[np.int64],
-    products: NDArray[np.int64],
-    shape: tuple[int, int],
-) -> NDArray[np.float64]:
-    """``Σ_k s_c(k) · s_p(k)`` per pair (module docstring); NaN where the customer's or the
-    product's lines carry no channel."""
-    known = channel > 0
-    k = int(channel.max()) + 1
-    own = mine & known
-    cust = np.zeros((shape[0], k))
-    np.add.at(cust, (line_rows[own], channel[own].astype(np.int64)), 1.0)
-    item = np.zeros((shape[1], k))
-    np.add.at(item, (line_product[known], channel[known].astype(np.int64)), 1.0)
-    cust_total, item_total = cust.sum(axis=1), item.sum(axis=1)
-    cust /= np.maximum(cust_total, 1)[:, None]
-    item /= np.maximum(item_total, 1)[:, None]
-    match = np.einsum("ij,ij->i", cust[rows], item[products])
-    return np.where((cust_total[rows] > 0) & (item_total[products] > 0), match, np.nan)
+    """``item_price``, ``price_ratio`` and ``channel_match`` of each pair (module docstring), for
+    whichever of price and channel the purchase lines carry; ``line_rows`` maps each line to its
+    customer's row (−1: not scored). Lines without a price or channel count for neither side."""
+    out: dict[str, NDArray[np.float64]] = {}
+    mine = line_rows >= 0
+    if purchases.price is not None:
+        known = np.isfinite(purchases.price)
+        paid = np.where(known, purchases.price, 0.0).astype(np.float64)
+        item_sum = np.bincount(purchases.product, weights=paid, minlength=shape[1])
+        item_n = np.bincount(purchases.product, weights=known.astype(np.float64), minlength=shape[1])
+        item_price = np.where(item_n > 0, item_sum / np.maximum(item_n, 1), np.nan)
+        own = mine & known
+        cust_sum = np.bincount(line_rows[own], weights=paid[own], minlength=shape[0])
+        cust_n = np.bincount(line_rows[own], minlength=shape[0]).astype(np.float64)
+        cust_price = np.where(cust_n > 0, cust_sum / np.maximum(cust_n, 1), np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = item_price[products] / cust_price[rows]
+        out["item_price"] = item_price[products]
+        out["price_ratio"] = np.where(np.isfinite(ratio), ratio, np.nan)
+    if purchases.channel is not None:
+        channel = purchases.channel.astype(np.int64)
+        known = channel > 0
+        own = mine & known
+        cust = np.zeros((shape[0], int(channel.max()) + 1))
+        np.add.at(cust, (line_rows[own], channel[own]), 1.0)
+        item = np.zeros((shape[1], cust.shape[1]))
+        np.add.at(item, (purchases.product[known], channel[known]), 1.0)
+        cust_total, item_total = cust.sum(axis=1), item.sum(axis=1)
+        cust /= np.maximum(cust_total, 1)[:, None]
+        item /= np.maximum(item_total, 1)[:, None]
+        match = np.einsum("ij,ij->i", cust[rows], item[products])
+        out["channel_match"] = np.where((cust_total[rows] > 0) & (item_total[products] > 0), match, np.nan)
+    return out
 
 
 def pair_features(
@@ -287,12 +278,7 @@ def pair_features(
         "cust_days": cust_last[rows],
         "cust_age": cust_age,
     }
-    if purchases.price is not None:
-        columns.update(_price_columns(purchases.price, line_rows, mine, purchases.product, rows, products, shape))
-    if purchases.channel is not None:
-        columns["channel_match"] = _channel_match(
-            purchases.channel, line_rows, mine, purchases.product, rows, products, shape
-        )
+    columns.update(_line_columns(purchases, line_rows, rows, products, shape))
     for relation, suffix in PREFERENCE_FACTS.items():
         if relation in view.facts:
             columns[f"pref_{suffix}"] = preference_share(

@@ -75,14 +75,19 @@ class ColourMatcher:
         if len(pixels) == 0:
             return None
         rng = np.random.default_rng(seed)
-        if len(pixels) > _MAX_PIXELS:
-            pixels = pixels[rng.choice(len(pixels), _MAX_PIXELS, replace=False)]
-        lab = rgb2lab(pixels.reshape(-1, 1, 3).astype(np.float64) / 255.0).reshape(-1, 3)
+        lab = _sample_lab(pixels, rng)
         centre, share = _largest_cluster(lab, k=min(3, len(lab)), rng=rng)
         colour, delta = self.nearest(centre)
         return ColourMatch(
             colour, (round(centre[0], 2), round(centre[1], 2), round(centre[2], 2)), round(delta, 2), round(share, 4)
         )
+
+
+def _sample_lab(pixels: NDArray[np.uint8], rng: np.random.Generator) -> NDArray[np.float64]:
+    """L*a*b* of at most ``_MAX_PIXELS`` of the ``(N, 3)`` RGB ``pixels``, drawn without replacement."""
+    if len(pixels) > _MAX_PIXELS:
+        pixels = pixels[rng.choice(len(pixels), _MAX_PIXELS, replace=False)]
+    return np.asarray(rgb2lab(pixels.reshape(-1, 1, 3).astype(np.float64) / 255.0).reshape(-1, 3), dtype=np.float64)
 
 
 def _largest_cluster(
@@ -123,9 +128,7 @@ def colour_features(rgb: NDArray[np.uint8], mask: NDArray[np.bool_], seed: int =
     if len(pixels) == 0:
         return out
     rng = np.random.default_rng(seed)
-    if len(pixels) > _MAX_PIXELS:
-        pixels = pixels[rng.choice(len(pixels), _MAX_PIXELS, replace=False)]
-    lab = rgb2lab(pixels.reshape(-1, 1, 3).astype(np.float64) / 255.0).reshape(-1, 3)
+    lab = _sample_lab(pixels, rng)
     hist, _ = np.histogramdd(lab, bins=(_HIST_L, _HIST_AB, _HIST_AB))
     n_hist = hist.size
     out[:n_hist] = np.sqrt(hist.ravel() / len(lab))
@@ -133,9 +136,7 @@ def colour_features(rgb: NDArray[np.uint8], mask: NDArray[np.bool_], seed: int =
     stats = [*lab.mean(axis=0), chroma.mean(), *lab.std(axis=0), chroma.std(), *np.percentile(lab[:, 0], [10, 90])]
     outside = rgb[~mask]
     if len(outside):
-        if len(outside) > _MAX_PIXELS:
-            outside = outside[rng.choice(len(outside), _MAX_PIXELS, replace=False)]
-        background = np.median(rgb2lab(outside.reshape(-1, 1, 3).astype(np.float64) / 255.0).reshape(-1, 3), axis=0)
+        background = np.median(_sample_lab(outside, rng), axis=0)
     else:
         background = np.array([100.0, 0.0, 0.0])
     # Scaled to about unit range, like the histogram, so one regularisation suits every column.

@@ -51,6 +51,7 @@ C_GRID = (0.01, 0.03, 0.1, 0.3)
 K_GRID = (5, 10, 20)
 YOLO_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
 BOOTSTRAP = 1000
+DETECT_BATCH = 16  # held-out photos per detector call
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class PhotoTable:
     split: NDArray[np.str_]  # "train" or "test"
     embeddings: NDArray[np.float32]  # (N, 1280)
     colour: NDArray[np.float32]  # (N, COLOUR_FEATURES)
+    embedder: str  # the embedding model's id
     skipped: dict[str, int] = field(default_factory=dict)  # rejection reason -> photos
 
     def labels(self, head: str, vocab: Vocabulary) -> NDArray[np.str_]:
@@ -174,6 +176,7 @@ def photo_table(
         np.array([split_of[p.product] for p in kept]),
         np.concatenate(embeddings),
         np.concatenate(colours),
+        embedder.name,
         skipped,
     )
 
@@ -281,12 +284,14 @@ def detector_classes(
     (``""`` and 0 when it finds nothing)."""
     detector = Detector.load(weights)
     names, confs = [], []
-    for i in rows:
-        rgb = np.asarray(Image.open(table.photos[int(i)].path).convert("RGB"))
-        found = detector.detect([rgb])[0]
-        best = max(found, key=lambda d: d.confidence) if found else None
-        names.append(best.class_name if best else "")
-        confs.append(best.confidence if best else 0.0)
+    for start in range(0, rows.shape[0], DETECT_BATCH):
+        batch = [
+            np.asarray(Image.open(table.photos[int(i)].path).convert("RGB")) for i in rows[start : start + DETECT_BATCH]
+        ]
+        for found in detector.detect(batch):
+            best = max(found, key=lambda d: d.confidence) if found else None
+            names.append(best.class_name if best else "")
+            confs.append(best.confidence if best else 0.0)
     return np.array(names), np.array(confs)
 
 
@@ -481,7 +486,7 @@ def train_recogniser(
         meta = {
             "version": f"recogniser@{version}",
             "data": str(datasets_dir),
-            "embedder": Embedder.load().name,
+            "embedder": table.embedder,
             "choices": choices,
             "heldOut": report.to_dict()["table"],
             "detectorWeight": choices.get("detectorWeight", 0.0),

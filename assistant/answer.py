@@ -3,23 +3,26 @@
 The question is linked to graph entities (:mod:`assistant.linking`), its intent chosen
 (:mod:`assistant.intents`), and the intent's answerer runs named Cypher queries with parameters
 (never Cypher built from the question) and words the answer from the facts they return, with
-confidence and provenance. When it cannot answer it says so and shows what it understood.
+confidence and provenance. When it cannot answer it says so and shows what it understood. A question
+in Chinese is answered in Chinese (:mod:`assistant.chinese`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
 from neo4j import Driver
 
-from shopgraph.assistant import intents
+from shopgraph.assistant import chinese, intents
 from shopgraph.assistant.catalog import (
     answer_available_in_colour,
     answer_complete_the_look,
     answer_search,
     answer_similar_in_colour,
 )
+from shopgraph.assistant.category import answer_category
 from shopgraph.assistant.context import Answer, Asking, understood_text
 from shopgraph.assistant.facts import answer_attribute
 from shopgraph.assistant.intents import choose_intent
@@ -31,9 +34,9 @@ from shopgraph.graphstore.core.errors import InputError
 def _answer_unknown(ctx: Asking) -> Answer:
     text = (
         f"I don't know how to answer that from the graph ({ctx.choice.reason}). "
-        f"I understood: {understood_text(ctx.understood)}. I can answer what brand, colour or material a "
-        "photographed product is, show similar ones in a colour, say whether something comes in a colour, "
-        "search by brand, category and price, suggest what goes with an item, and answer returns, sizes and "
+        f"I understood: {understood_text(ctx.understood)}. I can answer what a photographed product is and "
+        "what brand, colour or material it has, show similar ones in a colour, say whether something comes in a "
+        "colour, search by brand, category and price, suggest what goes with an item, and answer returns, sizes and "
         "delivery questions."
     )
     return ctx.answer(text, known=False, confidence=0.0)
@@ -43,6 +46,7 @@ ANSWERERS: dict[str, Callable[[Asking], Answer]] = {
     intents.PRODUCT_BRAND: answer_attribute,
     intents.PRODUCT_COLOUR: answer_attribute,
     intents.PRODUCT_MATERIAL: answer_attribute,
+    intents.PRODUCT_CATEGORY: answer_category,
     intents.SIMILAR_IN_COLOUR: answer_similar_in_colour,
     intents.AVAILABLE_IN_COLOUR: answer_available_in_colour,
     intents.SEARCH: answer_search,
@@ -91,4 +95,8 @@ def ask(
     understood = linker.link(question)
     choice = choose_intent(understood, has_image=image is not None, examples=examples)
     ctx = Asking(driver, database, linker, understood, choice, image, customer, model_path)
-    return ANSWERERS[choice.intent](ctx)
+    answer = ANSWERERS[choice.intent](ctx)
+    if understood.language == "zh":
+        worded = chinese.render(answer, linker.name)
+        answer = dataclasses.replace(answer, text=worded, language="zh", english=answer.text)
+    return answer

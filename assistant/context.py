@@ -79,6 +79,8 @@ class Answer:
         products: the products matched or offered.
         queries: every named query run, with its parameters.
         evidence: the rows the answer rests on.
+        language: ``en``, or ``zh`` for a question in Chinese: ``text`` is then in Chinese and
+            ``english`` holds the English wording with all its reasons.
     """
 
     question: str
@@ -95,6 +97,8 @@ class Answer:
     products: tuple[MatchedProduct, ...]
     queries: tuple[QueryCall, ...]
     evidence: tuple[dict[str, Any], ...]
+    language: str = "en"
+    english: str | None = None
 
 
 @dataclass

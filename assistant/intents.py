@@ -10,15 +10,19 @@ The rules, first that fires wins (confidence :data:`CUE_CONFIDENCE` when a cue p
 5. "similar", "like this", "alternatives" → ``similar_in_colour`` (the colour, if named, filters);
 6. "do you have", "come in", "available" with a colour (named, or the word "colour") → ``available_in_colour``;
 7. "colour", "color", "shade" → ``product_colour``;
-8. a price bound; or a brand or category with nothing else asked; or a colour, gender, material,
+8. "what is this", "what kind of", "is this a" about a photo, a product id or a product's name →
+   ``product_category`` ("is this a dress?" names the category to check);
+9. a price bound; or a brand or category with nothing else asked; or a colour, gender, material,
    style or pattern with a listing word ("show", "which", "any") → ``search_by_brand_category_price``.
 
 Cue words inside a linked name do not count ("Colors" in United Colors of Benetton), and a one-word
-cue may be misspelt by one edit ("retrun").
+cue may be misspelt by one edit ("retrun"). A Chinese question is checked against each rule's Chinese
+cue patterns as well (:data:`assistant.chinese.ZH_CUES`: "什么颜色", "是什么", "退货").
 
 Otherwise the question's all-MiniLM-L6-v2 embedding is compared with example questions of every
 intent (:data:`EXAMPLES`); the nearest decides when its cosine reaches :data:`EXAMPLE_MIN`, with
-the cosine as the confidence. Below that the intent is ``unknown``.
+the cosine as the confidence (a Chinese question is compared in the multilingual USE v3 space instead).
+Below that the intent is ``unknown``.
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
+from shopgraph.assistant import chinese
 from shopgraph.assistant.linking import Understanding, edit_distance, known_words
 
 PRODUCT_BRAND = "product_brand"
 PRODUCT_COLOUR = "product_colour"
 PRODUCT_MATERIAL = "product_material"
+PRODUCT_CATEGORY = "product_category"
 SIMILAR_IN_COLOUR = "similar_in_colour"
 AVAILABLE_IN_COLOUR = "available_in_colour"
 SEARCH = "search_by_brand_category_price"
@@ -44,6 +50,7 @@ INTENTS = (
     PRODUCT_BRAND,
     PRODUCT_COLOUR,
     PRODUCT_MATERIAL,
+    PRODUCT_CATEGORY,
     SIMILAR_IN_COLOUR,
     AVAILABLE_IN_COLOUR,
     SEARCH,
@@ -56,6 +63,8 @@ CUE_CONFIDENCE = 0.95
 ENTITY_CONFIDENCE = 0.75
 EXAMPLE_MIN = 0.6
 """Lowest cosine to an example question that still decides the intent."""
+MULTILINGUAL_EXAMPLE_MIN = 0.6
+"""The same in the multilingual USE space, for Chinese questions ("这是什么？" is at 0.87 from "what is this?")."""
 
 POLICY_CUES: dict[str, tuple[str, ...]] = {
     "returns": (
@@ -136,6 +145,9 @@ MATERIAL_CUES = (
     "fabric",
     "fabrics",
     "composition",
+    "cloth",
+    "fibre",
+    "fiber",
 )
 SIMILAR_CUES = (
     "similar",
@@ -166,6 +178,29 @@ AVAILABLE_CUES = (
     "any in",
 )
 COLOUR_CUES = ("colour", "color", "colours", "colors", "shade")
+CATEGORY_CUES = (
+    "what is this",
+    "what's this",
+    "what is it",
+    "what is that",
+    "what are these",
+    "what are those",
+    "what is this called",
+    "what do you call",
+    "what kind of",
+    "what type of",
+    "what sort of",
+    "which kind of",
+    "which type of",
+    "is this a",
+    "is this an",
+    "is it a",
+    "is it an",
+    "is that a",
+    "are these",
+    "are those",
+    "identify",
+)
 LISTING_CUES = ("show", "find", "list", "which", "any", "looking for", "search", "do you sell", "do you have")
 SEARCH_LABELS = ("Brand", "Category", "Colour", "Gender", "Material", "Style", "Pattern")
 
@@ -179,6 +214,9 @@ EXAMPLES: tuple[tuple[str, str | None, str], ...] = (
     (PRODUCT_MATERIAL, None, "is this wool or acrylic?"),
     (PRODUCT_MATERIAL, None, "what kind of cloth is it?"),
     (PRODUCT_MATERIAL, None, "what is the fibre content?"),
+    (PRODUCT_CATEGORY, None, "can you tell me what I photographed?"),
+    (PRODUCT_CATEGORY, None, "which garment is in the picture?"),
+    (PRODUCT_CATEGORY, None, "name this piece of clothing"),
     (SIMILAR_IN_COLOUR, None, "find me ones that look the same but grey"),
     (SIMILAR_IN_COLOUR, None, "I want this look in green"),
     (SIMILAR_IN_COLOUR, None, "more items like it"),
@@ -221,28 +259,32 @@ def choose_intent(understood: Understanding, has_image: bool = False, examples: 
         examples: fall back on the nearest example question (loads the text model) when no rule fires.
     """
     for kind, cues in POLICY_CUES.items():
-        cue = _first(understood, cues)
+        cue = _cue(understood, cues, kind)
         if cue:
             return IntentChoice(POLICY, CUE_CONFIDENCE, f"service word {cue!r}", kind)
-    for intent, cues in (
-        (COMPLETE_THE_LOOK, LOOK_CUES),
-        (PRODUCT_BRAND, BRAND_CUES),
-        (PRODUCT_MATERIAL, MATERIAL_CUES),
-        (SIMILAR_IN_COLOUR, SIMILAR_CUES),
+    for intent, cues, rule in (
+        (COMPLETE_THE_LOOK, LOOK_CUES, "look"),
+        (PRODUCT_BRAND, BRAND_CUES, "brand"),
+        (PRODUCT_MATERIAL, MATERIAL_CUES, "material"),
+        (SIMILAR_IN_COLOUR, SIMILAR_CUES, "similar"),
     ):
-        cue = _first(understood, cues)
+        cue = _cue(understood, cues, rule)
         if cue:
             return IntentChoice(intent, CUE_CONFIDENCE, f"cue {cue!r}")
-    available = _first(understood, AVAILABLE_CUES)
-    colour_cue = _first(understood, COLOUR_CUES)
+    available = _cue(understood, AVAILABLE_CUES, "available")
+    colour_cue = _cue(understood, COLOUR_CUES, "colour")
     if available and (understood.of("Colour") or colour_cue):
         return IntentChoice(AVAILABLE_IN_COLOUR, CUE_CONFIDENCE, f"cue {available!r} with a colour")
     if colour_cue and not available:
         return IntentChoice(PRODUCT_COLOUR, CUE_CONFIDENCE, f"cue {colour_cue!r}")
+    category_cue = _cue(understood, CATEGORY_CUES, "category")
+    about_one = has_image or bool(understood.of("Product")) or bool(understood.unlinked)
+    if category_cue and about_one and understood.price is None:
+        return IntentChoice(PRODUCT_CATEGORY, CUE_CONFIDENCE, f"cue {category_cue!r}")
     if understood.price is not None:
         return IntentChoice(SEARCH, CUE_CONFIDENCE, f"price bound {understood.price.surface!r}")
     named = [e for e in understood.entities if e.label in SEARCH_LABELS]
-    listing = _first(understood, LISTING_CUES)
+    listing = _cue(understood, LISTING_CUES, "listing")
     if named and not has_image and not understood.of("Product"):
         kinds = ", ".join(sorted({e.label.lower() for e in named}))
         if understood.of("Brand") or understood.of("Category"):
@@ -250,29 +292,38 @@ def choose_intent(understood: Understanding, has_image: bool = False, examples: 
         if listing:
             return IntentChoice(SEARCH, ENTITY_CONFIDENCE, f"cue {listing!r} with a {kinds}")
     if examples:
-        intent, example_kind, example, cosine = nearest_example(understood.question)
-        if cosine >= EXAMPLE_MIN:
+        multilingual = understood.language != "en"
+        intent, example_kind, example, cosine = nearest_example(understood.question, multilingual)
+        if cosine >= (MULTILINGUAL_EXAMPLE_MIN if multilingual else EXAMPLE_MIN):
             reason = f"closest to the example {example!r} ({cosine:.2f})"
             return IntentChoice(intent, round(cosine, 3), reason, example_kind)
         return IntentChoice(UNKNOWN, 0.0, f"no cue; closest example {example!r} is only {cosine:.2f}")
     return IntentChoice(UNKNOWN, 0.0, "no cue word and no entity that says what is asked")
 
 
-def nearest_example(question: str) -> tuple[str, str | None, str, float]:
-    """The intent, policy kind, text and cosine of the example question nearest to ``question``."""
-    from shopgraph.graphstore.core.textembed import embed_texts
+def nearest_example(question: str, multilingual: bool = False) -> tuple[str, str | None, str, float]:
+    """The intent, policy kind, text and cosine of the example question nearest to ``question``; ``multilingual``
+    compares in the multilingual USE space (Chinese questions) instead of all-MiniLM-L6-v2's (English only)."""
+    from shopgraph.graphstore.core.textembed import embed_multilingual, embed_texts
 
-    similarity = _example_vectors() @ embed_texts([question])[0]
+    embed = embed_multilingual if multilingual else embed_texts
+    similarity = _example_vectors(multilingual) @ embed([question])[0]
     best = int(np.argmax(similarity))
     intent, kind, text = EXAMPLES[best]
     return intent, kind, text, float(similarity[best])
 
 
-@lru_cache(maxsize=1)
-def _example_vectors() -> NDArray[np.float32]:
-    from shopgraph.graphstore.core.textembed import embed_texts
+@lru_cache(maxsize=2)
+def _example_vectors(multilingual: bool) -> NDArray[np.float32]:
+    from shopgraph.graphstore.core.textembed import embed_multilingual, embed_texts
 
-    return embed_texts([text for _, _, text in EXAMPLES])
+    embed = embed_multilingual if multilingual else embed_texts
+    return embed([text for _, _, text in EXAMPLES])
+
+
+def _cue(understood: Understanding, phrases: tuple[str, ...], rule: str) -> str | None:
+    """The English cue of ``phrases`` in the question (:func:`_first`), else the Chinese cue of ``rule``."""
+    return _first(understood, phrases) or (chinese.cue(understood.chinese, rule) if understood.chinese else None)
 
 
 def _first(understood: Understanding, phrases: tuple[str, ...]) -> str | None:

@@ -34,6 +34,7 @@ import numpy as np
 from neo4j import Driver
 from numpy.typing import NDArray
 
+from shopgraph.assistant import chinese
 from shopgraph.graphstore.core.runner import run_query
 from shopgraph.graphstore.core.text import Lexicon, fold, slug, tokens
 from shopgraph.graphstore.core.vocab import Vocabulary, load_vocabulary
@@ -105,13 +106,23 @@ class PriceBound:
 
 @dataclass(frozen=True)
 class Understanding:
-    """What the linker made of a question: its tokens, linked entities, price bound and leftover words."""
+    """What the linker made of a question: its tokens, linked entities, price bound and leftover words.
+
+    ``chinese`` is the question's Chinese text with the linked entities and the price bound blanked
+    (``_``), where :mod:`assistant.intents` looks for Chinese cue words; empty for a question without Chinese.
+    """
 
     question: str
     tokens: tuple[str, ...]
     entities: tuple[Entity, ...]
     price: PriceBound | None
     unlinked: tuple[str, ...]
+    chinese: str = ""
+
+    @property
+    def language(self) -> str:
+        """``zh`` for a question with Chinese in it, else ``en``: the language of the answer."""
+        return "zh" if self.chinese else "en"
 
     def of(self, label: str) -> list[Entity]:
         """The linked entities with ``label``, in question order, each id once."""
@@ -254,14 +265,20 @@ class EntityLinker:
         return self._names.get((label, term_id), term_id)
 
     def link(self, question: str) -> Understanding:
-        """Link ``question``: product ids, price bound, then the exact, fuzzy and embedding passes."""
+        """Link ``question``: product ids, price bound, Chinese terms (:mod:`assistant.chinese`), then the exact,
+        fuzzy and embedding passes over the Latin-script words."""
         entities: list[Entity] = []
         text = question
         for match in _PRODUCT_ID.finditer(fold(question)):
             product = f"{match.group(1)}:{match.group(2)}"
             entities.append(Entity("Product", product, product, match.group(0), "id", 1.0))
         text = _PRODUCT_ID.sub(" ", fold(question))
+        chinese_text, chinese_price = "", None
+        if chinese.has_chinese(text):
+            text, chinese_text, chinese_price, found = self._chinese(text)
+            entities += found
         price, text = parse_price(text)
+        price = price or chinese_price
         words = tokens(text)
         capitalised = _capitalised_words(question)
         taken = [False] * len(words)
@@ -271,7 +288,24 @@ class EntityLinker:
         entities += self._fuzzy(words, taken)
         unlinked = tuple(w for w, t in zip(words, taken, strict=True) if not t and _content(w))
         entities.sort(key=lambda e: (e.start, e.label))
-        return Understanding(question, tuple(words), tuple(entities), price, unlinked)
+        return Understanding(question, tuple(words), tuple(entities), price, unlinked, chinese_text)
+
+    def _chinese(self, text: str) -> tuple[str, str, PriceBound | None, list[Entity]]:
+        """The Chinese part of ``text``: the Latin-script rest (for the other passes), the Chinese text with
+        terms and price blanked, its price bound and the terms it names."""
+        entities = []
+        blanked = list(text)
+        for start, end, label, term in chinese.find_terms(text):
+            entities.append(Entity(label, term, self.name(label, term), text[start:end], "exact", 1.0))
+            blanked[start:end] = "_" * (end - start)
+        free = "".join(blanked)
+        price = None
+        bound = chinese.parse_price(free)
+        if bound is not None:
+            price = PriceBound(bound[0], bound[1], bound[2])
+            free = free.replace(bound[2], "_" * len(bound[2]), 1)
+        latin = "".join(" " if chinese.has_chinese(c) or c == "_" else c for c in free)
+        return latin, free, price, entities
 
     def _exact(self, words: list[str], taken: list[bool], capitalised: set[str]) -> list[Entity]:
         found: list[tuple[int, int, str, str]] = []

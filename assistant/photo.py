@@ -21,7 +21,7 @@ from neo4j import Driver
 from shopgraph.graphstore.core import graph_model
 
 if TYPE_CHECKING:
-    from shopgraph.vision import PhotoAnalyser
+    from shopgraph.vision import PhotoAnalyser, Recognition
 
 DETECTION_INDEX = graph_model.DETECTION_INDEX.name  # detection_embedding
 IMAGE_INDEX = graph_model.IMAGE_INDEX.name  # image_embedding
@@ -34,6 +34,8 @@ class PhotoLook:
     ``detected_class``, ``category``, ``confidence``, ``colour`` and ``colour_delta_e`` (CIEDE2000
     between the object's dominant L*a*b* and the matched Colour) are None when nothing was
     detected; ``index`` names the vector index ``embedding`` (1280 floats, norm 1) is searched in.
+    ``recognition`` is what the vision plugin's recogniser said of the object (class, fine category
+    and colour, each with its probability), None without a detection or a recogniser.
     """
 
     path: Path
@@ -44,6 +46,7 @@ class PhotoLook:
     colour_delta_e: float | None
     index: str
     embedding: tuple[float, ...]
+    recognition: Recognition | None = None
 
 
 def look_at(driver: Driver, path: Path, model_path: Path | None = None, database: str | None = None) -> PhotoLook:
@@ -70,6 +73,7 @@ def look_at(driver: Driver, path: Path, model_path: Path | None = None, database
         main.colour.delta_e if main.colour else None,
         DETECTION_INDEX,
         tuple(float(v) for v in main.embedding),
+        main.recognition,
     )
 
 

@@ -17,7 +17,7 @@ The public API (other plugins import only these names, from ``shopgraph.vision``
     main.fine_category, main.detector_class                    # "t-shirt", the detector's own class
 
 - :func:`analyse_photo`, :class:`PhotoAnalyser` (models loaded once, for many photos),
-  :class:`PhotoAnalysis`, :class:`AnalysedObject`: what the models see in a photo;
+  :class:`PhotoAnalysis`, :class:`AnalysedObject`, :class:`Recognition`: what the models see in a photo;
 - :func:`ingest_images`: photos into the graph; :func:`similar_products`: visual search;
 - :func:`colour_matcher` (the graph's Colour nodes as references), :class:`ColourMatcher`;
 - :func:`class_named`: a detector class with its Category and taxonomy groups.
@@ -46,6 +46,7 @@ _API: dict[str, str] = {
     "ingest_images": "shopgraph.vision.ingest",
     "DetectionMatches": "shopgraph.vision.search",
     "ProductMatch": "shopgraph.vision.search",
+    "Recognition": "shopgraph.vision.recognise",
     "similar_products": "shopgraph.vision.search",
 }
 
@@ -59,6 +60,7 @@ __all__ = [
     "PhotoAnalyser",
     "PhotoAnalysis",
     "ProductMatch",
+    "Recognition",
     "analyse_photo",
     "class_named",
     "colour_matcher",
@@ -72,6 +74,7 @@ if TYPE_CHECKING:
     from shopgraph.vision.colour import ColourMatch, ColourMatcher
     from shopgraph.vision.detector import Detection
     from shopgraph.vision.ingest import ImageIngestReport, colour_matcher, ingest_images
+    from shopgraph.vision.recognise import Recognition
     from shopgraph.vision.search import DetectionMatches, ProductMatch, similar_products
 
 

@@ -201,3 +201,23 @@ def gender_scopes() -> dict[str, tuple[str, ...]]:
         if unknown:
             raise ConfigError(f"gender_scopes.csv: {gender}: unknown genders {unknown}")
     return scopes
+
+
+@cache
+def chinese_names() -> dict[tuple[str, str], tuple[str, ...]]:
+    """``{(label, term id): Chinese spellings}`` from ``zh.csv``, the display name first (``("Colour", "red"):
+    ("红色", "红")``); the assistant links and answers Chinese questions with them.
+
+    Raises:
+        ConfigError: a row names an unknown label or term, or has no spelling.
+    """
+    terms = load_vocabulary().terms
+    names: dict[tuple[str, str], tuple[str, ...]] = {}
+    for line, r in enumerate(_rows("zh.csv"), start=2):
+        if r["label"] not in terms or r["id"] not in terms[r["label"]]:
+            raise ConfigError(f"zh.csv:{line}: unknown {r['label']} {r['id']!r}")
+        spellings = _split(r["zh"])
+        if not spellings:
+            raise ConfigError(f"zh.csv:{line}: field zh: no spelling for {r['id']!r}")
+        names[(r["label"], r["id"])] = spellings
+    return names

@@ -80,7 +80,7 @@ def answer_similar_in_colour(ctx: Asking) -> Answer:
     products = tuple(MatchedProduct(r["product"], r["name"], "visual match", float(r["score"])) for r in rows)
     if not rows:
         text = f"I found nothing that looks like your photo in {wanted} among the catalog photos in the graph."
-        return ctx.answer(text, True, ctx.choice.confidence, (), products, tuple(rows))
+        return ctx.answer(text, False, 0.0, (), products, tuple(rows))
     lines = "; ".join(
         f"{r['name']} ({r['product']}, {', '.join(ctx.name('Colour', c) for c in r['colours'])}, "
         f"visual match {r['score']:.3f})"

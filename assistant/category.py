@@ -175,10 +175,7 @@ def _vote_text(ctx: Asking, votes: dict[str, float], level: int) -> str:
 
 def _lineage(category: str, vocab: Vocabulary) -> list[str]:
     """``category`` and its ancestors, root first."""
-    chain = [category]
-    while (parent := vocab.terms["Category"][chain[-1]].parent) is not None:
-        chain.append(parent)
-    return chain[::-1]
+    return vocab.category_lineage(category)[::-1]
 
 
 def _matched(neighbours: list[dict[str, Any]]) -> tuple[MatchedProduct, ...]:

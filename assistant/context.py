@@ -7,12 +7,14 @@ so an answer always lists the queries and parameters it came from.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from neo4j import Driver
 
+from shopgraph.assistant import names
 from shopgraph.assistant.intents import IntentChoice
 from shopgraph.assistant.linking import Entity, EntityLinker, PriceBound, Understanding
 from shopgraph.assistant.photo import PhotoLook, look_at
@@ -75,7 +77,8 @@ class Answer:
             ``yes``/``no`` for availability and returns; product ids for searches and suggestions;
             the policy id for service questions.
         understood: the entities linked in the question; ``price`` its price bound.
-        photo: the main object seen in the photo (without its embedding), if one was sent.
+        photo: the main object seen in the photo (without its embedding), if one was sent, with what the
+            recogniser named (class, fine category, colour and their probabilities).
         products: the products matched or offered.
         queries: every named query run, with its parameters.
         evidence: the rows the answer rests on.
@@ -157,18 +160,17 @@ class Asking:
         return self._subject
 
     def _named_by_words(self) -> Subject | None:
-        """The one catalog product whose name has every word the linker left, and the brand named ("what
-        colour is the Puma Heroes track pant?"); None when no or several products do (kept in ``candidates``)."""
+        """The catalog product the question names in words (:mod:`assistant.names`: "what colour is the Puma Heroes
+        track pant?"); None when none does, or several do equally well (kept in ``candidates`` to choose from)."""
         words = list(self.understood.unlinked)
         if not words:
             return None
-        words += [w for e in self.understood.of("Brand") for w in e.surface.split()]
-        words = list(dict.fromkeys(words))
-        # The words are tokens (letters and digits only), so the Lucene query has no syntax of the shopper's.
-        rows = self.query("assistant/ask_find_product", {"lucene": " ".join(f"+{w}" for w in words), "words": words})
-        if len(rows) == 1:
-            return Subject(rows[0]["product"], rows[0]["name"], None, True, ())
-        self.candidates = rows
+        rows = self.query("assistant/ask_find_product", {"lucene": names.lucene_query(words)})
+        top = names.best(names.rank(self.understood, rows, self.linker))
+        if len(top) == 1:
+            row = top[0].row
+            return Subject(row["product"], row["name"], None, True, ())
+        self.candidates = [m.row for m in top]
         return None
 
     def answer(
@@ -192,6 +194,7 @@ class Asking:
                 "colour": look.colour,
                 "colourDeltaE": look.colour_delta_e,
                 "index": look.index,
+                "recognition": dataclasses.asdict(look.recognition) if look.recognition else None,
             }
         return Answer(
             question=self.understood.question,

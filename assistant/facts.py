@@ -49,7 +49,10 @@ def missing_subject(ctx: Asking, noun: str) -> Answer:
     """The answer when a question about "this" has no photo, product id or product name (or the photo matches
     nothing); several products named like the question's words are listed to choose from."""
     if ctx.candidates:
-        names = "; ".join(f"{c['name']} ({c['product']})" for c in ctx.candidates)
+        names = "; ".join(
+            f"{c['name']} ({', '.join([c['product'], *(ctx.name('Colour', k) for k in c.get('colours') or ())])})"
+            for c in ctx.candidates
+        )
         text = f"Which one do you mean? {len(ctx.candidates)} products are named like that: {names}."
         return ctx.answer(text, known=False, confidence=0.0)
     if ctx.image is not None:

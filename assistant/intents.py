@@ -10,8 +10,8 @@ The rules, first that fires wins (confidence :data:`CUE_CONFIDENCE` when a cue p
 5. "similar", "like this", "alternatives" → ``similar_in_colour`` (the colour, if named, filters);
 6. "do you have", "come in", "available" with a colour (named, or the word "colour") → ``available_in_colour``;
 7. "colour", "color", "shade" → ``product_colour``;
-8. "what is this", "what kind of", "is this a" about a photo, a product id or a product's name →
-   ``product_category`` ("is this a dress?" names the category to check);
+8. "what is this", "what kind of", "is this a" about a photo, a product id or a product's name, or
+   "what is" with a product id → ``product_category`` ("is this a dress?" names the category to check);
 9. a price bound; or a brand or category with nothing else asked; or a colour, gender, material,
    style or pattern with a listing word ("show", "which", "any") → ``search_by_brand_category_price``.
 
@@ -278,6 +278,8 @@ def choose_intent(understood: Understanding, has_image: bool = False, examples: 
     if colour_cue and not available:
         return IntentChoice(PRODUCT_COLOUR, CUE_CONFIDENCE, f"cue {colour_cue!r}")
     category_cue = _cue(understood, CATEGORY_CUES, "category")
+    if understood.of("Product") and not category_cue:
+        category_cue = _first(understood, ("what is", "what are", "what's"))  # "what is hm:0734435004?"
     about_one = has_image or bool(understood.of("Product")) or bool(understood.unlinked)
     if category_cue and about_one and understood.price is None:
         return IntentChoice(PRODUCT_CATEGORY, CUE_CONFIDENCE, f"cue {category_cue!r}")

@@ -11,6 +11,9 @@ loaded once per process.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING
 from neo4j import Driver
 
 from shopgraph.graphstore.core import graph_model
+from shopgraph.graphstore.core.errors import InputError
 
 if TYPE_CHECKING:
     from shopgraph.vision import PhotoAnalyser, Recognition
@@ -52,10 +56,34 @@ class PhotoLook:
 def look_at(driver: Driver, path: Path, model_path: Path | None = None, database: str | None = None) -> PhotoLook:
     """Detect, colour-match and embed the main object of the photo at ``path``.
 
+    The last :data:`REMEMBERED` looks are kept by the file's SHA-256, so several questions about one
+    photo analyse it once.
+
     Raises:
         InputError: the photo cannot be loaded (the reason says why), the detector weights cannot,
             or the graph has no Colour references (run ``shopgraph db init``).
     """
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the photo ({e.strerror or e})") from e
+    key = (digest, model_path, database)
+    if key in _looks:
+        _looks.move_to_end(key)
+        return dataclasses.replace(_looks[key], path=path)
+    look = _look(driver, path, model_path, database)
+    _looks[key] = look
+    if len(_looks) > REMEMBERED:
+        _looks.popitem(last=False)
+    return look
+
+
+REMEMBERED = 64
+"""Photos whose looks :func:`look_at` keeps."""
+_looks: OrderedDict[tuple[str, Path | None, str | None], PhotoLook] = OrderedDict()
+
+
+def _look(driver: Driver, path: Path, model_path: Path | None, database: str | None) -> PhotoLook:
     from shopgraph.vision import colour_matcher
 
     analyser = _analyser(model_path)

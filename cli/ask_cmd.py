@@ -40,18 +40,29 @@ from shopgraph.graphstore.core.defaults import VISION
     default=None,
     help=f"YOLO segmentation weights (.pt) for the photo. Default: the shipped vision/models/{VISION.weights.name}",
 )
+@click.option("-v", "--verbose", is_flag=True, help="Also show how it answered: intent, what it understood, queries.")
 @json_option
-def ask(question: str, image_path: Path | None, customer: str | None, model_path: Path | None, as_json: bool) -> None:
+def ask(
+    question: str,
+    image_path: Path | None,
+    customer: str | None,
+    model_path: Path | None,
+    verbose: bool,
+    as_json: bool,
+) -> None:
     """Answer a shopper's QUESTION from the graph: about a photo, the catalog, or the shop's policies.
 
     Answers come from graph facts, each with its confidence and where it came from (the catalog
     column, the product name or description, or a model); a photo is matched to the catalog
     photos ingested with `shopgraph ingest images`. When the assistant does not know, it says so
-    and shows what it understood. No external service is used.
+    and shows what it understood. Questions in Chinese are answered in Chinese. No external
+    service is used. `-v` shows how it answered; `--json` gives everything.
 
     \b
     Example:
       shopgraph ask "what brand is this?" --image vision/models/examples/zidane.jpg
+      shopgraph ask "what is this?" --image tests/data/images/10016.jpg -v
+      shopgraph ask "这件衣服是什么颜色？" --image tests/data/images/10008.jpg
       shopgraph ask "show me similar ones in black" --image vision/models/examples/zidane.jpg
       shopgraph ask "which Puma shoes do you have?"
       shopgraph ask "which H&M dresses are under 0.02?"
@@ -69,6 +80,12 @@ def ask(question: str, image_path: Path | None, customer: str | None, model_path
         print_json(answer)
         return
     console.print(answer.text, highlight=False)
+    sure = f"confidence {answer.confidence:.2f}" if answer.known else "not known"
+    if not verbose:
+        console.print(f"[dim]({sure}; -v shows how it answered)[/dim]", highlight=False)
+        return
+    if answer.english:
+        console.print(answer.english, highlight=False)
     print_pairs(
         {
             "intent": f"{answer.intent} ({answer.intent_confidence:.2f}: {answer.intent_reason})",

@@ -72,6 +72,13 @@ class Vocabulary:
             term = self.terms["Category"][term.parent]
         return level
 
+    def category_lineage(self, category_id: str) -> list[str]:
+        """``category_id`` and its ancestors, itself first (``["t-shirt", "tops", "apparel"]``)."""
+        chain = [category_id]
+        while (parent := self.terms["Category"][chain[-1]].parent) is not None:
+            chain.append(parent)
+        return chain
+
     def category_ancestor(self, category_id: str, level: int) -> str:
         """The ancestor of ``category_id`` at taxonomy depth ``level`` (itself if already there)."""
         chain = [category_id]

@@ -179,7 +179,7 @@ def _lineage(category: str, vocab: Vocabulary) -> list[str]:
 
 
 def _matched(neighbours: list[dict[str, Any]]) -> tuple[MatchedProduct, ...]:
-    return tuple(MatchedProduct(n["product"], n["name"], "visual match", float(n["score"])) for n in neighbours)
+    return tuple(MatchedProduct(n["product"], n["name"], "lookalike", float(n["score"])) for n in neighbours)
 
 
 def _article(name: str) -> str:

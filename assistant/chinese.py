@@ -120,8 +120,9 @@ def render(answer: Answer, english_name: Callable[[str, str], str]) -> str:
         return name(label, term_id, english_name(label, term_id))
 
     values = list(answer.value)
-    products = [p for p in answer.products if p.how != "visual match" or answer.intent == intents.SIMILAR_IN_COLOUR]
-    subject = next((p for p in answer.products if p.how in ("visual match", "named")), None)
+    similar = answer.intent == intents.SIMILAR_IN_COLOUR
+    products = [p for p in answer.products if similar or p.how not in ("visual match", "named", "lookalike")]
+    subject = None if similar else next((p for p in answer.products if p.how in ("visual match", "named")), None)
     about = f"这看起来是 {subject.name}（{subject.id}）。" if subject is not None and subject.name else ""
     sure = f"（置信度 {answer.confidence:.2f}）"
     attribute = {

@@ -19,6 +19,7 @@ from shopgraph.assistant.intents import IntentChoice
 from shopgraph.assistant.linking import Entity, EntityLinker, PriceBound, Understanding
 from shopgraph.assistant.photo import PhotoLook, look_at
 from shopgraph.graphstore.core.runner import run_query
+from shopgraph.graphstore.core.vocab import load_vocabulary
 
 SAME_PRODUCT = 0.985
 """Visual match from which a photo is taken to show the matched product itself. Measured (docs/ask.md): a
@@ -26,6 +27,18 @@ catalog photo matches itself at 0.995 or more (the index's int8 quantisation); p
 not in the graph matched their closest catalog photo at 0.75-0.966."""
 NEIGHBOURS = 5
 """Catalog products compared with a photo."""
+LIKELY_SAME = 0.93
+"""Visual match from which a photo below :data:`SAME_PRODUCT` is still taken to show the top match, when the
+match stands out from the other products (:data:`SAME_MARGIN`) and the recogniser's class agrees with it: a
+shopper's own photo of a catalog product (cropped, re-lit, re-encoded) matches it below 0.985."""
+SAME_MARGIN = 0.02
+"""How far the top match must stand above the best product of another product code, for :data:`LIKELY_SAME`."""
+ANSWER_MIN = 0.0
+"""Confidence under which an answer about a photo is not given as known but as "not sure" (with the best
+guess): the operating point chosen on the tuning part of ``bench.ask_shopper`` (docs/ask.md)."""
+SIBLING_COLOUR = 0.6
+"""Recogniser colour-family probability from which a same-style sibling in that family is taken over the top
+match of another family: one colour of a product must not be answered with another colour's facts."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +46,9 @@ class Subject:
     """The product a question is about: named by id, or the best visual match of the photo.
 
     ``same`` is True for a product named by id and for a photo matched at :data:`SAME_PRODUCT` or
-    better; ``neighbours`` are the photo's closest products (``visual_search`` rows), best first.
+    better, or judged the same product on the evidence (:func:`likely_same`); then ``product`` may be a
+    sibling of the top match in the colour the recogniser sees (:func:`sibling_in_colour`).
+    ``neighbours`` are the photo's closest products (``visual_search`` rows), best first.
     """
 
     product: str
@@ -53,7 +68,11 @@ class QueryCall:
 
 @dataclass(frozen=True)
 class MatchedProduct:
-    """A product the answer is about or offers; ``score`` is the visual match (1 + cos) / 2 for photo matches."""
+    """A product the answer is about or offers; ``score`` is the visual match (1 + cos) / 2 for photo matches.
+
+    ``how``: ``visual match`` (the photo shows it), ``named`` (by id or name), ``lookalike`` (a similar product
+    whose facts voted), or why it is offered (``search result``, ``same item, other colour``, ...).
+    """
 
     id: str
     name: str | None
@@ -155,7 +174,9 @@ class Asking:
         rows = self.query("visual_search", params)
         if rows:
             top = rows[0]
-            same = float(top["score"]) >= SAME_PRODUCT
+            same = float(top["score"]) >= SAME_PRODUCT or likely_same(rows, look)
+            if same:
+                top = sibling_in_colour(rows, look)
             self._subject = Subject(top["product"], top["name"], float(top["score"]), same, tuple(rows))
         return self._subject
 
@@ -182,7 +203,11 @@ class Asking:
         products: tuple[MatchedProduct, ...] = (),
         evidence: tuple[dict[str, Any], ...] = (),
     ) -> Answer:
-        """The :class:`Answer`, with what was understood and the queries run."""
+        """The :class:`Answer`, with what was understood and the queries run; an answer about a photo below
+        :data:`ANSWER_MIN` is given as not sure."""
+        if known and self.image is not None and confidence < ANSWER_MIN:
+            text = f"I'm not sure (confidence {confidence:.2f}, below {ANSWER_MIN:.2f}): {text}"
+            known = False
         look = self._look
         photo = None
         if look is not None:
@@ -216,6 +241,43 @@ class Asking:
     def name(self, label: str, term_id: str | None) -> str:
         """Display name of a vocabulary term or brand."""
         return self.linker.name(label, term_id) if term_id else "?"
+
+
+def likely_same(rows: list[dict[str, Any]], look: PhotoLook) -> bool:
+    """Whether a photo whose top match is below :data:`SAME_PRODUCT` still shows that product: a match from
+    :data:`LIKELY_SAME` that stands :data:`SAME_MARGIN` above every product of another product code, of the
+    taxonomy group the recogniser's class covers."""
+    top = rows[0]
+    if float(top["score"]) < LIKELY_SAME or look.recognition is None or not top.get("category"):
+        return False
+    others = [float(r["score"]) for r in rows[1:] if not _siblings(r, top)]
+    if others and float(top["score"]) - max(others) < SAME_MARGIN:
+        return False
+    from shopgraph.vision import class_named
+
+    vocab = load_vocabulary()
+    if top["category"] not in vocab.terms["Category"] or vocab.category_level(top["category"]) < 2:
+        return False
+    return vocab.category_ancestor(top["category"], 2) in class_named(look.recognition.class_name).groups
+
+
+def sibling_in_colour(rows: list[dict[str, Any]], look: PhotoLook) -> dict[str, Any]:
+    """The top match, or the best-matched article of its product code in the colour family the recogniser sees
+    (from :data:`SIBLING_COLOUR`) when the top match is of another family."""
+    top = rows[0]
+    recognition = look.recognition
+    if recognition is None or recognition.colour_family_confidence < SIBLING_COLOUR:
+        return top
+    family = recognition.colour_family
+    vocab = load_vocabulary()
+    if top.get("colour") is None or vocab.colour_family(top["colour"]) == family:
+        return top
+    same_family = (r for r in rows[1:] if r.get("colour") and vocab.colour_family(r["colour"]) == family)
+    return next((r for r in same_family if _siblings(r, top)), top)
+
+
+def _siblings(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a.get("productCode") is not None and a.get("productCode") == b.get("productCode")
 
 
 def describe_rule(rule: str | None) -> str:

@@ -9,8 +9,8 @@ The product is the one named by id, or the photo's best visual match (:meth:`Ask
   for its strongest fact with weight ``w = visual match × fact confidence``; the answer is the value
   with the largest ``Σ w``, its confidence that sum over the neighbours' total visual match
   ``Σ score``; below half the weight the assistant says it is not sure and shows the split. A
-  colour is the main object's own pixel colour instead (the vision plugin's CIEDE2000 match), given as
-  known only when the neighbours' vote, by colour family, agrees with it.
+  colour is the one the vision plugin names for the main object instead (its recogniser's shade),
+  given as known when the recogniser is sure of the colour family or the neighbours' vote agrees.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ MIN_FACT = 0.5
 """Facts below this confidence are not used for answers."""
 MAJORITY = 0.5
 """Share of the vote weight a lookalike answer needs to be given as known."""
+COLOUR_FAMILY_MIN = 0.6
+"""Recogniser probability of a colour family from which a lookalike's colour is given without the vote's support."""
 
 _ASKED = {
     PRODUCT_BRAND: ("HAS_BRAND", "Brand", "brand"),
@@ -143,7 +145,7 @@ def _from_lookalikes(ctx: Asking, subject: Subject, relation: str, label: str, n
             weight = score * float(fact["confidence"])
             votes[family(fact["id"])] += weight
             shades[family(fact["id"])][fact["id"]] += weight
-    products = tuple(MatchedProduct(n["product"], n["name"], "visual match", float(n["score"])) for n in neighbours)
+    products = tuple(MatchedProduct(n["product"], n["name"], "lookalike", float(n["score"])) for n in neighbours)
     evidence = tuple(rows)
     look = ctx.look()
     if noun == "colour" and look is not None and look.colour is not None and subject.score is not None:
@@ -181,29 +183,36 @@ def _pixel_colour(
     products: tuple[MatchedProduct, ...],
     evidence: tuple[dict[str, Any], ...],
 ) -> Answer:
-    """A lookalike's colour: the colour of its own pixels, known when the similar products' vote agrees.
+    """A lookalike's colour: the colour the vision plugin names for the object (the recogniser's shade), known
+    when the recogniser is sure of its family (:data:`COLOUR_FAMILY_MIN`) or the similar products' vote agrees.
 
-    The pixels vote with the top match's weight; the confidence is the share of all the weight on
-    the pixels' colour family. On 40 photos of products not in the graph (docs/ask.md) the pixel colour
-    had the right family 21 times, the neighbours' vote 16 times, and the two agreed 11 times, all right.
+    With the vote, the object's colour votes with the top match's weight and the confidence is the share of all
+    the weight on its family (or the recogniser's family probability, if higher); without it, the confidence is
+    the recogniser's family probability.
     """
+    look = ctx.look()
+    recognised = look.recognition.colour_family_confidence if look is not None and look.recognition else None
     pixel_family = _family(colour)
     share = (votes.get(pixel_family, 0.0) + top_score) / (total + top_score)
     neighbours_say = max(votes.items(), key=lambda kv: (kv[1], kv[0]))[0] if votes else None
-    seen = f"The main object's pixels are closest to {ctx.name('Colour', colour)}"
+    name = ctx.name("Colour", colour)
+    seen = f"The vision model names the main object's colour {name}"
+    if recognised is not None:
+        seen += f" ({recognised:.0%} sure of its colour family)"
     if delta_e is not None:
-        seen += f" (ΔE00 {delta_e:.1f})"
+        seen += f"; its pixels lie ΔE00 {delta_e:.1f} from {name}"
     if neighbours_say == pixel_family:
         text = (
             f"{intro}. {seen}, and the similar products' colours agree ({share:.0%} of the visual-match weight), "
-            f"so it is {ctx.name('Colour', colour)}."
+            f"so it is {name}."
         )
-        return ctx.answer(text, True, share, (colour,), products, evidence)
+        return ctx.answer(text, True, max(share, recognised or 0.0), (colour,), products, evidence)
+    if recognised is not None and recognised >= COLOUR_FAMILY_MIN:
+        other = f" (the similar products are mostly {ctx.name('Colour', neighbours_say)})" if neighbours_say else ""
+        text = f"{intro}. {seen}{other}, so it is probably {name}."
+        return ctx.answer(text, True, recognised, (colour,), products, evidence)
     other = f"mostly {ctx.name('Colour', neighbours_say)}" if neighbours_say else "of no recorded colour"
-    text = (
-        f"I'm not sure: {intro}. {seen}, but the similar products are {other}; "
-        f"my best guess is {ctx.name('Colour', colour)}."
-    )
+    text = f"I'm not sure: {intro}. {seen}, but the similar products are {other}; my best guess is {name}."
     return ctx.answer(text, False, 0.0, (colour,), products, evidence)
 
 
@@ -213,5 +222,4 @@ def shade_of(weights: dict[str, float]) -> str:
 
 
 def _family(colour: str) -> str:
-    term = load_vocabulary().terms["Colour"].get(colour)
-    return term.family if term is not None and term.family else colour
+    return load_vocabulary().colour_family(colour)

@@ -53,7 +53,7 @@ def rank(understood: Understanding, rows: Sequence[dict[str, Any]], linker: Enti
     vocab = load_vocabulary()
     brands = set(understood.ids("Brand"))
     categories = set(understood.ids("Category"))
-    families = {_family(c) for c in understood.ids("Colour")}
+    families = {vocab.colour_family(c) for c in understood.ids("Colour")}
     matches = []
     for row in rows:
         if brands and row["brand"] not in brands:
@@ -61,7 +61,7 @@ def rank(understood: Understanding, rows: Sequence[dict[str, Any]], linker: Enti
         lineage = {a for c in row["categories"] if c in vocab.terms["Category"] for a in vocab.category_lineage(c)}
         if categories and not categories & lineage:
             continue
-        if families and not families & {_family(c) for c in row["colours"]}:
+        if families and not families & {vocab.colour_family(c) for c in row["colours"]}:
             continue
         words = tuple(dict.fromkeys(linker.link(row["name"] or "").unlinked))
         matched = sum(1 for w in words if any(_same(q, w) for q in asked))
@@ -88,8 +88,3 @@ def _same(question_word: str, name_word: str) -> bool:
         and abs(len(question_word) - len(name_word)) <= limit
         and edit_distance(question_word, name_word) <= limit
     )
-
-
-def _family(colour: str) -> str:
-    term = load_vocabulary().terms["Colour"].get(colour)
-    return term.family if term is not None and term.family else colour

@@ -17,8 +17,10 @@ Needs ``../shared/datasets``. Steps, against a fresh Neo4j of its own (``bench.i
    <category>?" (half of them naming its own category, half another group's). Expected answers come
    from the catalog: the colour's family, the category leaf (a coarser ancestor of it counts as right,
    and the share at the leaf itself is reported), yes or no.
-4. Products are split in two by a hash of their id: the **tuning** part (the thresholds in
-   ``assistant/category.py`` and ``assistant/facts.py`` were chosen on it) and the **reported** part.
+4. Products are split in two by a hash of their id: the **tuning** part and the **reported** part.
+   The operating point, the lowest confidence threshold whose share of wrong answers on the tuning
+   part is at most 5 %, is chosen on the tuning part; answers below it count as "not sure" in both
+   parts' figures (``assistant.context.ANSWER_MIN`` ships the value chosen).
 
 The latency is that of a question about a photo not asked about before (detection, recognition and
 embedding included), models loaded once per process. Per part, photo kind, question and language:
@@ -229,6 +231,13 @@ def curve(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return points
 
 
+def operating_point(points: Sequence[dict[str, Any]], max_wrong: float = 0.05) -> float:
+    """The lowest confidence threshold whose wrong-answer share is at most ``max_wrong`` (the most answers
+    within that bound); the highest threshold when none is."""
+    within = [p["threshold"] for p in points if p["wrong"] <= max_wrong]
+    return min(within) if within else max(p["threshold"] for p in points)
+
+
 def markdown(table: Sequence[dict[str, Any]], points: Sequence[dict[str, Any]]) -> str:
     def cell(v: tuple[float, float, float] | None) -> str:
         return "" if v is None else f"{v[0]:.1%} [{v[1]:.1%}, {v[2]:.1%}]"
@@ -307,7 +316,7 @@ def main(argv: list[str] | None = None) -> None:
                     "right": right,
                     "finest": finest,
                     "wrong": answer.known and not right,
-                    "matches": [[m.id, m.score] for m in answer.products if m.how == "visual match"][:5],
+                    "matches": [[m.id, m.score] for m in answer.products if m.how in ("visual match", "lookalike")][:5],
                     "recognition": answer.photo.get("recognition") if answer.photo else None,
                     "answer": answer.text,
                 }
@@ -315,8 +324,13 @@ def main(argv: list[str] | None = None) -> None:
             if n % 50 == 0:
                 print(f"{n}/{len(asked)} questions", file=sys.stderr, flush=True)
         seconds = time.perf_counter() - started
-    table = summarise(rows)
+    tuning_points = curve([r for r in rows if r["part"] == "tuning"])
     points = curve([r for r in rows if r["part"] == "reported"])
+    threshold = operating_point(tuning_points)
+    for r in rows:
+        if r["known"] and r["confidence"] < threshold:  # withheld at the operating point: said as not sure
+            r.update(known=False, right=False, wrong=False, finest=False)
+    table = summarise(rows)
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m bench.ask_shopper " + " ".join(argv if argv is not None else sys.argv[1:]),
@@ -328,12 +342,15 @@ def main(argv: list[str] | None = None) -> None:
             "p50": round(float(np.percentile(latencies, 50)), 3),
             "p99": round(float(np.percentile(latencies, 99)), 3),
         },
+        "operating_point": {"threshold": threshold, "chosen_on": "tuning", "max_wrong": 0.05},
+        "curve_tuning": tuning_points,
         "table": table,
         "curve_reported": points,
         "rows": rows,
     }
     (args.out / "ask_shopper.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     shown = [r for r in table if [r["kind"], r["question"], r["language"]].count("all") >= 2]
+    print(f"operating point (chosen on the tuning part, wrong ≤ 5 %): confidence ≥ {threshold}\n")
     print(markdown(shown, points))
 
 

@@ -5,7 +5,7 @@
 // param: index (string, default detection_embedding) detection_embedding (crops of current detections) or image_embedding (whole photos)
 // param: k (int, default 5) products to return
 // param: candidates (int, default 100) nearest nodes taken from the index before keeping photos that depict products
-// returns: product, name, brand, category, colour, score, image, detection
+// returns: product, name, productCode, brand, category, colour, score, image, detection
 // needs: vision (`shopgraph ingest images` of catalog photos, after the catalog)
 CALL db.index.vector.queryNodes($index, $candidates, $embedding) YIELD node, score
 OPTIONAL MATCH (owner:Image)-[:HAS_DETECTION]->(node)
@@ -17,7 +17,7 @@ ORDER BY score DESC
 WITH p, collect({img: img, node: node, score: score})[0] AS best
 ORDER BY best.score DESC, p.id
 LIMIT $k
-RETURN p.id AS product, p.name AS name,
+RETURN p.id AS product, p.name AS name, p.productCode AS productCode,
        COLLECT { MATCH (p)-[f:HAS_BRAND]->(b:Brand) RETURN b.name ORDER BY f.confidence DESC, b.name }[0] AS brand,
        COLLECT { MATCH (p)-[f:IN_CATEGORY]->(c:Category) RETURN c.id ORDER BY f.confidence DESC, c.id }[0] AS category,
        COLLECT { MATCH (p)-[f:HAS_COLOUR]->(c:Colour) RETURN c.id ORDER BY f.confidence DESC, c.id }[0] AS colour,

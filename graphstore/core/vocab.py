@@ -72,6 +72,11 @@ class Vocabulary:
             term = self.terms["Category"][term.parent]
         return level
 
+    def colour_family(self, colour_id: str) -> str:
+        """The family of a Colour id (``blue`` for ``navy-blue``); an unknown id is its own family."""
+        term = self.terms["Colour"].get(colour_id)
+        return term.family if term is not None and term.family else colour_id
+
     def category_lineage(self, category_id: str) -> list[str]:
         """``category_id`` and its ancestors, itself first (``["t-shirt", "tops", "apparel"]``)."""
         chain = [category_id]

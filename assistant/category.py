@@ -13,7 +13,8 @@ The answer is given at the finest taxonomy level the evidence supports:
   is not sure. The five closest catalog products' categories are shown as supporting evidence, and
   lift the confidence to their vote share when they agree at that level.
 
-"Is this a dress?" names a category: the answer is "yes" when the answered category is the named
+"Is this a dress?" (a yes/no question naming a category; "what kind of shoes are these?" names one too, but
+only as the kind asked about) is answered "yes" when the answered category is the named
 one or lies under it (a t-shirt is a top), "no" when they are apart, and "can't tell" when the
 named one is finer than what the evidence supports (a shirt dress, when it only says dress).
 """
@@ -25,6 +26,7 @@ from typing import Any
 
 from shopgraph.assistant.context import Answer, Asking, MatchedProduct, Subject, describe_rule
 from shopgraph.assistant.facts import MIN_FACT, missing_subject, product_intro
+from shopgraph.assistant.intents import asks_yes_no
 from shopgraph.graphstore.core.vocab import Vocabulary, load_vocabulary
 
 FINE_MIN = 0.55
@@ -68,7 +70,7 @@ def answer_category(ctx: Asking) -> Answer:
     share = _share(votes, answered, level, vocab)
     confidence = max(confidence, share)
     products = _matched(neighbours)
-    asked = ctx.understood.ids("Category")
+    asked = ctx.understood.ids("Category") if asks_yes_no(ctx.understood) else []
     if asked:
         return _yes_no(ctx, asked[0], answered, confidence, seen, products, vocab)
     text = (
@@ -93,7 +95,7 @@ def _from_product(ctx: Asking, subject: Subject, vocab: Vocabulary) -> Answer:
     facts.sort(key=lambda f: (f["inferred"], -vocab.category_level(f["id"]), -float(f["confidence"])))
     best = facts[0]
     confidence = float(best["confidence"]) * (subject.score if subject.score is not None else 1.0)
-    asked = ctx.understood.ids("Category")
+    asked = ctx.understood.ids("Category") if asks_yes_no(ctx.understood) else []
     if asked:
         return _yes_no(ctx, asked[0], best["id"], confidence, intro, (product,), vocab, tuple(facts))
     path = " › ".join(ctx.name("Category", c) for c in _lineage(best["id"], vocab))
@@ -112,7 +114,14 @@ def _yes_no(
     vocab: Vocabulary,
     evidence: tuple[dict[str, Any], ...] = (),
 ) -> Answer:
-    """ "Is this a dress?": yes when ``answered`` is ``asked`` or under it, no when apart, unsure when finer."""
+    """ "Is this a dress?": yes when ``answered`` is ``asked`` or under it, no when apart, unsure when finer.
+
+    A leaf named like its group in the singular ("Top" of "Tops", "Skirt" of "Skirts") stands for the group:
+    a shopper asking "is this a top?" of a t-shirt means the group.
+    """
+    parent = vocab.terms["Category"][asked].parent
+    if parent in (f"{asked}s", f"{asked}es"):
+        asked = parent
     asked_name, answered_name = ctx.name("Category", asked), ctx.name("Category", answered)
     lineage = _lineage(answered, vocab)
     if asked in lineage:

@@ -38,6 +38,8 @@ ZH_CUES: dict[str, tuple[str, ...]] = {
     "colour": ("颜色", "什么色", "啥色", "色号", "哪种色"),
     "category": ("是什么", "什么东西", "是啥", "叫什么", "哪种", "什么类型", "什么款", "是不是", "^这是.*吗", "是.*吗"),
     "listing": ("有什么", "有哪些", "推荐", "找", "想要", "想买", "看看", "给我"),
+    "yes_no": ("是不是", "吗"),
+    "wh": ("什么", "哪", "啥", "怎么", "多少"),
 }
 """Cue patterns per rule of :mod:`assistant.intents` (``re.search`` over the question's free Chinese text)."""
 

@@ -33,9 +33,13 @@ match stands out from the other products (:data:`SAME_MARGIN`) and the recognise
 shopper's own photo of a catalog product (cropped, re-lit, re-encoded) matches it below 0.985."""
 SAME_MARGIN = 0.02
 """How far the top match must stand above the best product of another product code, for :data:`LIKELY_SAME`."""
-ANSWER_MIN = 0.0
-"""Confidence under which an answer about a photo is not given as known but as "not sure" (with the best
-guess): the operating point chosen on the tuning part of ``bench.ask_shopper`` (docs/ask.md)."""
+LOOKALIKE_MIN = 0.95
+"""Confidence under which what a photo of a product *not* in the graph is (its category, colour, brand or
+material, from the recogniser and the lookalikes' vote) is not given as known but as "not sure", with the best
+guess: the operating point chosen on the tuning part of ``bench.ask_shopper``, the lowest threshold that kept
+wrong answers at 5 % or less (docs/ask.md)."""
+WITHHELD_INTENTS = ("product_category", "product_colour", "product_brand", "product_material")
+"""The intents whose lookalike answers :data:`LOOKALIKE_MIN` applies to."""
 SIBLING_COLOUR = 0.6
 """Recogniser colour-family probability from which a same-style sibling in that family is taken over the top
 match of another family: one colour of a product must not be answered with another colour's facts."""
@@ -97,7 +101,8 @@ class Answer:
             the policy id for service questions.
         understood: the entities linked in the question; ``price`` its price bound.
         photo: the main object seen in the photo (without its embedding), if one was sent, with what the
-            recogniser named (class, fine category, colour and their probabilities).
+            recogniser named (class, fine category, colour and their probabilities) and ``matchedAs``:
+            ``same product`` or ``lookalike`` (None when no catalog photo was searched).
         products: the products matched or offered.
         queries: every named query run, with its parameters.
         evidence: the rows the answer rests on.
@@ -203,10 +208,14 @@ class Asking:
         products: tuple[MatchedProduct, ...] = (),
         evidence: tuple[dict[str, Any], ...] = (),
     ) -> Answer:
-        """The :class:`Answer`, with what was understood and the queries run; an answer about a photo below
-        :data:`ANSWER_MIN` is given as not sure."""
-        if known and self.image is not None and confidence < ANSWER_MIN:
-            text = f"I'm not sure (confidence {confidence:.2f}, below {ANSWER_MIN:.2f}): {text}"
+        """The :class:`Answer`, with what was understood and the queries run; what a photo of a product not in
+        the graph is, below :data:`LOOKALIKE_MIN`, is given as not sure."""
+        matched = None
+        if self.image is not None and self._subject is not None:
+            matched = "same product" if self._subject.same else "lookalike"
+        lookalike = self.image is not None and matched != "same product"
+        if known and lookalike and self.choice.intent in WITHHELD_INTENTS and confidence < LOOKALIKE_MIN:
+            text = f"I'm not sure (confidence {confidence:.2f}, below {LOOKALIKE_MIN:.2f}): {text}"
             known = False
         look = self._look
         photo = None
@@ -220,6 +229,7 @@ class Asking:
                 "colourDeltaE": look.colour_delta_e,
                 "index": look.index,
                 "recognition": dataclasses.asdict(look.recognition) if look.recognition else None,
+                "matchedAs": matched,
             }
         return Answer(
             question=self.understood.question,

@@ -201,6 +201,18 @@ CATEGORY_CUES = (
     "are those",
     "identify",
 )
+YES_NO_CUES = ("is this a", "is this an", "is it a", "is it an", "is that a", "are these", "are those")
+WH_CUES = ("what", "which", "how")
+
+
+def asks_yes_no(understood: Understanding) -> bool:
+    """Whether a question is a yes/no one ("is this a dress?", "这是连衣裙吗？") rather than a wh-question ("what
+    kind of shoes are these?", "这是什么？")."""
+    if understood.chinese:
+        return chinese.cue(understood.chinese, "yes_no") is not None and chinese.cue(understood.chinese, "wh") is None
+    return _first(understood, YES_NO_CUES) is not None and not understood.has(*WH_CUES)
+
+
 LISTING_CUES = ("show", "find", "list", "which", "any", "looking for", "search", "do you sell", "do you have")
 SEARCH_LABELS = ("Brand", "Category", "Colour", "Gender", "Material", "Style", "Pattern")
 

@@ -18,9 +18,10 @@ Needs ``../shared/datasets``. Steps, against a fresh Neo4j of its own (``bench.i
    from the catalog: the colour's family, the category leaf (a coarser ancestor of it counts as right,
    and the share at the leaf itself is reported), yes or no.
 4. Products are split in two by a hash of their id: the **tuning** part and the **reported** part.
-   The operating point, the lowest confidence threshold whose share of wrong answers on the tuning
-   part is at most 5 %, is chosen on the tuning part; answers below it count as "not sure" in both
-   parts' figures (``assistant.context.ANSWER_MIN`` ships the value chosen).
+   The operating point, the lowest confidence threshold for lookalike answers (about a photo not
+   judged to show a catalog product) whose share of wrong answers on the tuning part is at most 5 %,
+   is chosen on the tuning part; lookalike answers below it count as "not sure" in both parts'
+   figures (``assistant.context.LOOKALIKE_MIN`` ships the value chosen).
 
 The latency is that of a question about a photo not asked about before (detection, recognition and
 embedding included), models loaded once per process. Per part, photo kind, question and language:
@@ -66,7 +67,7 @@ QUESTIONS = {
     ("category", "en"): ("what is this?", "what kind of product is this?", "what's this?"),
     ("category", "zh"): ("这是什么？", "这是什么东西？", "这个是什么"),
 }
-THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.01)
 
 
 @dataclass(frozen=True)
@@ -212,12 +213,18 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return table
 
 
+def withheld(row: dict[str, Any], threshold: float) -> bool:
+    """Whether ``row``'s answer is below ``threshold`` and about a product not in the graph (a lookalike answer),
+    the answers ``assistant.context.LOOKALIKE_MIN`` withholds."""
+    return row["matched_as"] != "same product" and row["confidence"] < threshold
+
+
 def curve(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Accuracy among the answered and the share answered, when answers below each confidence threshold are
-    withheld (said as "not sure")."""
+    """Accuracy among the answered and the share answered, when lookalike answers below each confidence
+    threshold are withheld (said as "not sure")."""
     points = []
     for t in THRESHOLDS:
-        answered = [r for r in rows if r["known"] and r["confidence"] >= t]
+        answered = [r for r in rows if r["known"] and not withheld(r, t)]
         right = sum(r["right"] for r in answered)
         points.append(
             {
@@ -318,6 +325,7 @@ def main(argv: list[str] | None = None) -> None:
                     "wrong": answer.known and not right,
                     "matches": [[m.id, m.score] for m in answer.products if m.how in ("visual match", "lookalike")][:5],
                     "recognition": answer.photo.get("recognition") if answer.photo else None,
+                    "matched_as": answer.photo.get("matchedAs") if answer.photo else None,
                     "answer": answer.text,
                 }
             )
@@ -328,7 +336,7 @@ def main(argv: list[str] | None = None) -> None:
     points = curve([r for r in rows if r["part"] == "reported"])
     threshold = operating_point(tuning_points)
     for r in rows:
-        if r["known"] and r["confidence"] < threshold:  # withheld at the operating point: said as not sure
+        if r["known"] and withheld(r, threshold):  # at the operating point: said as not sure
             r.update(known=False, right=False, wrong=False, finest=False)
     table = summarise(rows)
     result = {

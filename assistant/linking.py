@@ -68,7 +68,9 @@ _EVERYDAY = frozenset(
     elle homme portia mr id w hm 24 18 doodle tonga""".split()
 )
 
-_PRODUCT_ID = re.compile(r"\b([a-z][a-z0-9_-]*):([0-9a-z][0-9a-z_-]*)\b")
+# Bounded by what may not belong to an id rather than by \b: a Chinese character is a word character
+# too ("myntra:16972是什么颜色？").
+_PRODUCT_ID = re.compile(r"(?<![a-z0-9_-])([a-z][a-z0-9_-]*):([0-9a-z][0-9a-z_-]*)(?![0-9a-z_-])")
 _NUMBER = r"(?:rs\.?|inr|usd|eur|sek|[$€£₹])?\s*([0-9][0-9,]*(?:\.[0-9]+)?)"
 _BETWEEN = re.compile(rf"\bbetween\s+{_NUMBER}\s+(?:and|to|-)\s+{_NUMBER}")
 _UPPER = r"under|below|less than|cheaper than|up to|upto|max(?:imum)?|within|at most|no more than"

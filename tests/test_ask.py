@@ -464,7 +464,7 @@ def test_category_and_chinese_questions_of_the_set_are_answered_right(
             failed.append((q.id, q.question, a.intent, a.value[:3], verdict.failed))
         if q.note.startswith("Chinese"):
             assert a.language == "zh" and a.english is not None, q.id
-    assert failed == []
+    assert failed == [], "\n".join(map(str, failed))
 
 
 def test_what_is_a_shoppers_photo(graph: Driver, graph_linker: EntityLinker, tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ def features(
     lift, _ = stats.pair_lift(anchor.category, candidate.category)
     scores = [harmony(p.shade, candidate.shade, defaults).score for p in look]
     return {
-        "co_purchase": math.log1p(stats.together.get(anchor.id, {}).get(candidate.id, 0)),
+        "co_purchase": math.log1p(stats.together_count(anchor.id, candidate.id)),
         "category_pair": min(2.0, max(-2.0, math.log(lift))),
         "harmony": math.fsum(scores) / len(scores) if scores else 0.0,
         "style": style_agreement(anchor, candidate),
@@ -155,7 +155,7 @@ def _reasons(
     """What supports the pick, in words: only the evidence that is there."""
     vocab = load_vocabulary()
     reasons = []
-    together = stats.together.get(anchor.id, {}).get(candidate.id, 0)
+    together = stats.together_count(anchor.id, candidate.id)
     if together:
         plural = "s" if together > 1 else ""
         reasons.append(f"bought within {stats.window_days} days of {anchor.name} by {together} customer{plural}")
@@ -185,8 +185,17 @@ def _reasons(
 
 
 def _piece(slot: str, product: LookProduct, value: float, values: dict[str, float], reasons: tuple[str, ...]) -> Piece:
-    return Piece(slot, product.id, product.name, product.category, product.colour, product.photo, round(value, 4),
-                 {k: round(v, 4) for k, v in values.items()}, reasons)
+    return Piece(
+        slot,
+        product.id,
+        product.name,
+        product.category,
+        product.colour,
+        product.photo,
+        round(value, 4),
+        {k: round(v, 4) for k, v in values.items()},
+        reasons,
+    )
 
 
 def build_looks(
@@ -222,8 +231,16 @@ def build_looks(
     first = rank_slot(data, stats, anchor, slots[0], [anchor], prefs, exclude, defaults=defaults) if slots else []
     built: list[Look] = []
     used: set[str] = set()
-    anchor_piece = Piece(own.slot, anchor.id, anchor.name, anchor.category, anchor.colour, anchor.photo, 0.0,
-                         reasons=("the look is built around it",))
+    anchor_piece = Piece(
+        own.slot,
+        anchor.id,
+        anchor.name,
+        anchor.category,
+        anchor.colour,
+        anchor.photo,
+        0.0,
+        reasons=("the look is built around it",),
+    )
     for rank in range(1, looks + 1):
         if slots and len(first) < rank:
             break

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
@@ -88,13 +89,15 @@ def _product(row: dict[str, object]) -> LookProduct:
     )
 
 
+def _ordinal(value: Any) -> int:
+    """A driver date as a day ordinal."""
+    return date(value.year, value.month, value.day).toordinal()
+
+
 def _read(tx: ManagedTransaction, groups: list[str]) -> LookData:
     products = {p.id: p for p in (_product(r.data()) for r in tx.run(q.LOOK_PRODUCTS, groups=groups))}
     lines = tx.run(q.LOOK_PURCHASES, products=list(products))
-    purchases = tuple(
-        Purchase(str(r["customer"]), str(r["product"]), date(r["date"].year, r["date"].month, r["date"].day).toordinal())
-        for r in lines
-    )
+    purchases = tuple(Purchase(str(r["customer"]), str(r["product"]), _ordinal(r["date"])) for r in lines)
     return LookData(products, purchases)
 
 

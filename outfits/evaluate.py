@@ -130,8 +130,10 @@ def _events(data: LookData, stats: LookStats, cutoff: int, defaults: OutfitDefau
                     top=top_id,
                     bought=paired,
                     pool=tuple(c.id for c in pool),
-                    features=np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float64).reshape(-1, len(FEATURES)),
-                    together=np.array([stats.together.get(top_id, {}).get(c.id, 0) for c in pool], dtype=np.float64),
+                    features=np.array([[r[f] for f in FEATURES] for r in rows], dtype=np.float64).reshape(
+                        -1, len(FEATURES)
+                    ),
+                    together=np.array([stats.together_count(top_id, c.id) for c in pool], dtype=np.float64),
                     buyers=np.array([stats.buyers[c.id] for c in pool], dtype=np.float64),
                     recent=np.array([stats.recent[c.id] for c in pool], dtype=np.float64),
                     relevant=np.array([c.id in paired for c in pool], dtype=bool),
@@ -204,8 +206,9 @@ def _results(
 ) -> tuple[MethodResult, ...]:
     customers = [e.customer for e in events]
     return tuple(
-        MethodResult(m, *customer_bootstrap(_hits(events, m, weights, defaults.k), customers, defaults.bootstrap,
-                                            defaults.seed))
+        MethodResult(
+            m, *customer_bootstrap(_hits(events, m, weights, defaults.k), customers, defaults.bootstrap, defaults.seed)
+        )
         for m in METHODS
     )
 
@@ -224,8 +227,9 @@ def evaluate_outfits(
     cutoffs = [last + 1 - defaults.step_days * i for i in range(defaults.cutoffs, 0, -1)]
     events: list[Event] = []
     for done, cutoff in enumerate(cutoffs, start=1):
-        events.extend(_events(data, look_stats(data, cutoff, defaults.window_days, defaults.recent_days), cutoff,
-                              defaults))
+        events.extend(
+            _events(data, look_stats(data, cutoff, defaults.window_days, defaults.recent_days), cutoff, defaults)
+        )
         if progress:
             progress(done)
     tuning = [e for e in events if in_tuning(e.customer, defaults.tuning_share)]

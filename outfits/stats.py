@@ -39,6 +39,11 @@ class LookStats:
     customers: int
     history: dict[str, tuple[Purchase, ...]]
 
+    def together_count(self, first: str, second: str) -> int:
+        """``together(first, second)``: customers who bought both within the window."""
+        row = self.together.get(first)
+        return row[second] if row is not None else 0
+
     def pair_lift(self, first: str | None, second: str | None) -> tuple[float, int]:
         """The smoothed lift of two leaf categories and ``n_AB`` (module docstring); (1.0, 0) if either is None."""
         if first is None or second is None or self.customers == 0:

@@ -1,4 +1,6 @@
-"""The fitting room's internal Cypher, as named constants (analysts' co-purchase view: ``cypher/complete_the_look.cypher``).
+"""The fitting room's internal Cypher, as named constants.
+
+Analysts' view of the same co-purchases: ``cypher/complete_the_look.cypher``.
 
 Values always travel as ``$parameters`` and batches as ``UNWIND $rows``, as in ``cypher.internal.graphstore``.
 """

@@ -201,7 +201,7 @@ def outfit_slots() -> dict[str, frozenset[str]]:
 
 @dataclass(frozen=True)
 class LookSlot:
-    """One slot of a look template in ``outfit_looks.csv``: the template, the slot's name and the groups that fill it."""
+    """A slot of a look template (``outfit_looks.csv``): the template, the slot's name, the groups that fill it."""
 
     look: str
     slot: str

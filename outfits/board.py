@@ -54,7 +54,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 def _fit(cutout: ProductCutout, width: int, height: int) -> Image.Image:
     picture = Image.fromarray(cutout.rgba, "RGBA")
     scale = min(width / picture.width, height / picture.height)
-    size = (max(1, int(picture.width * scale)), max(1, int(picture.height * scale)))
+    size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
     return picture.resize(size, Image.Resampling.LANCZOS)
 
 

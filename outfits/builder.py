@@ -8,14 +8,15 @@ The other slots are filled in the template's order, each with the best candidate
 
 over the catalog products of the slot's groups that pass the **gender rule** (a candidate has no
 gender, or one in the scope of the anchor's genders, ``gender_scopes.csv``; a unisex anchor goes
-with everything) and are not yet in the look nor owned by the shopper. The features:
+with everything) and the **style rule** (when both have styles, they share one: no running shoes
+with a party dress), and are not yet in the look nor owned by the shopper. The features:
 
 - ``co_purchase = ln(1 + together(anchor, c))``, customers who bought both within the window;
 - ``category_pair = clip(ln lift(cat(anchor), cat(c)), −2, 2)``, the leaf categories' co-purchase lift;
 - ``harmony``: the mean colour-harmony score of ``c`` with every piece already in the look
   (:mod:`outfits.harmony`);
-- ``style``: +1 when ``c`` shares a style with the anchor, −1 when both have styles and share none,
-  0 when either has none;
+- ``style``: +1 when ``c`` shares a style with the anchor, 0 when either has none (−1, both styled
+  and none shared, is left out by the style rule);
 - ``popularity = ln(1 + recent(c))``, buyers in the recent days before the reference day;
 - ``preference = share(colour(c)) + share(category(c))`` of the shopper's preferences (0 without one).
 
@@ -91,6 +92,11 @@ def gender_fits(anchor: LookProduct, candidate: LookProduct) -> bool:
     return bool(scope & set(candidate.genders))
 
 
+def fits(anchor: LookProduct, candidate: LookProduct) -> bool:
+    """The look's hard rules: the gender rule, and no clash of styles (both styled, none shared)."""
+    return gender_fits(anchor, candidate) and style_agreement(anchor, candidate) >= 0
+
+
 def style_agreement(anchor: LookProduct, candidate: LookProduct) -> float:
     """+1 for a shared style, −1 when both have styles and share none, 0 when either has none."""
     if not anchor.styles or not candidate.styles:
@@ -141,7 +147,7 @@ def rank_slot(
     taken = exclude | {p.id for p in look}
     ranked = []
     for candidate in data.products.values():
-        if candidate.group not in slot.groups or candidate.id in taken or not gender_fits(anchor, candidate):
+        if candidate.group not in slot.groups or candidate.id in taken or not fits(anchor, candidate):
             continue
         values = features(stats, anchor, look, candidate, preferences, defaults)
         ranked.append((candidate, score(values, weights), values))
@@ -160,7 +166,7 @@ def _reasons(
         plural = "s" if together > 1 else ""
         reasons.append(f"bought within {stats.window_days} days of {anchor.name} by {together} customer{plural}")
     lift, n_ab = stats.pair_lift(anchor.category, candidate.category)
-    if n_ab >= 2 and lift > 1 and anchor.category and candidate.category:
+    if n_ab >= 2 and lift >= 1.1 and anchor.category and candidate.category:
         a, b = vocab.terms["Category"][anchor.category].name, vocab.terms["Category"][candidate.category].name
         reasons.append(f"{n_ab} shoppers bought {a} and {b} within {stats.window_days} days (lift {lift:.1f})")
     reasons.append(describe(anchor.shade, candidate.shade, harmony(anchor.shade, candidate.shade)))
@@ -171,12 +177,12 @@ def _reasons(
     if agreement > 0:
         shared = sorted(set(anchor.styles) & set(candidate.styles))
         reasons.append(f"same style as {anchor.name}: {', '.join(shared)}")
-    elif agreement < 0:
-        reasons.append(f"styles differ: {', '.join(candidate.styles)} with {', '.join(anchor.styles)}")
     if candidate.genders:
         reasons.append(f"for {', '.join(candidate.genders)}, as {anchor.name} ({', '.join(anchor.genders) or 'any'})")
     if stats.recent[candidate.id]:
-        reasons.append(f"{stats.recent[candidate.id]} customers bought it in the last {OUTFITS.recent_days} days")
+        n = stats.recent[candidate.id]
+        who = "1 customer" if n == 1 else f"{n} customers"
+        reasons.append(f"{who} bought it in the last {OUTFITS.recent_days} days")
     for kind, term in (("Colour", candidate.colour), ("Category", candidate.category)):
         share = preferences.get(kind, {}).get(term or "", 0.0)
         if share >= 0.1 and term:

@@ -9,7 +9,7 @@ the bottoms (``bottom`` slot) they bought on or after ``c`` at most ``window_day
 only from the lines before ``c`` (:func:`outfits.stats.look_stats`).
 
 **Candidate pool** of an event: every catalog product of the bottom slot's groups that passes the
-gender rule against the top, less what the customer had bought before ``c``. An event whose
+gender and style rules against the top, less what the customer had bought before ``c``. An event whose
 bottoms all lie outside the pool (another gender, bought before) counts as a miss for every method.
 
 **Methods**, each proposing ``k`` bottoms from the same pool: the builder (its bottom-slot ranking,
@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from shopgraph.graphstore.core.defaults import OUTFITS, OutfitDefaults
 from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.vocab import outfit_looks
-from shopgraph.outfits.builder import FEATURES, features, gender_fits
+from shopgraph.outfits.builder import FEATURES, features, fits
 from shopgraph.outfits.data import LookData
 from shopgraph.outfits.stats import LookStats, look_stats, preference_shares
 
@@ -121,7 +121,7 @@ def _events(data: LookData, stats: LookStats, cutoff: int, defaults: OutfitDefau
             if not paired:
                 continue
             seen.add(top_id)
-            pool = [c for c in candidates if c.id not in owned and gender_fits(top, c)]
+            pool = [c for c in candidates if c.id not in owned and fits(top, c)]
             rows = [features(stats, top, [top], c, prefs, defaults) for c in pool]
             events.append(
                 Event(
@@ -255,7 +255,7 @@ def evaluate_outfits(
         results=_results(reported, weights, defaults),
         difference=MethodResult("builder − most co-purchased", mean, low, high),
         pool=(
-            f"catalog products of {', '.join(slots['bottom'].groups)} that pass the gender rule against the top, "
+            f"catalog products of {', '.join(slots['bottom'].groups)} that pass the gender and style rules against the top, "
             "less what the customer bought before the cut-off"
         ),
     )

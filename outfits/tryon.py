@@ -46,7 +46,7 @@ def _region(slot: str, group_is_bag: bool, regions: PersonRegions) -> Box | None
 def _paste(canvas: Image.Image, cutout: ProductCutout, box: Box) -> tuple[int, int, int, int]:
     picture = Image.fromarray(cutout.rgba, "RGBA")
     scale = min(box.width / picture.width, box.height / picture.height)
-    size = (max(1, int(picture.width * scale)), max(1, int(picture.height * scale)))
+    size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
     picture = picture.resize(size, Image.Resampling.LANCZOS)
     alpha = np.asarray(picture.getchannel("A"), dtype=np.float64) * OPACITY
     picture.putalpha(Image.fromarray(alpha.astype(np.uint8), "L"))

@@ -141,14 +141,15 @@ class OutfitDefaults:
         ("unknown", 0.5),
     )
     # Weights of the candidate score (``outfits.builder``), chosen on the tuning customers of
-    # `shopgraph evaluate-outfits` (docs/outfits.md).
+    # `shopgraph evaluate-outfits` on the H&M data (docs/outfits.md): from all-ones-and-halves, the
+    # category lift and style went to 0 (style: 0.2 % of H&M products have one), preference to 2.
     weights: tuple[tuple[str, float], ...] = (
         ("co_purchase", 1.0),
-        ("category_pair", 0.5),
+        ("category_pair", 0.0),
         ("harmony", 0.5),
-        ("style", 0.5),
+        ("style", 0.0),
         ("popularity", 1.0),
-        ("preference", 1.0),
+        ("preference", 2.0),
     )
     cutoffs: int = 4  # evaluate-outfits: rolling cut-offs
     step_days: int = 28  # evaluate-outfits: days between cut-offs (and each cut-off's test period)

@@ -216,7 +216,7 @@ def build_looks(
 ) -> list[Look]:
     """Up to ``looks`` complete looks around ``anchor_id``; look ``i`` takes the ``i``-th best candidate of
     the first open slot, and each later slot its best candidate not used by an earlier look (when
-    there is one).
+    there is one). A slot no candidate can fill is listed in the look's ``missing``.
 
     Args:
         preferences: the shopper's shares by kind (``stats.preference_shares`` or PREFERS); None: no shopper.
@@ -247,13 +247,15 @@ def build_looks(
         0.0,
         reasons=("the look is built around it",),
     )
-    for rank in range(1, looks + 1):
-        if slots and len(first) < rank:
-            break
+    # One look per candidate of the first open slot (one look when it has none, or nothing is open).
+    for rank in range(1, max(1, min(looks, len(first))) + 1):
         chosen = [anchor]
         pieces = [anchor_piece]
         missing = []
         for index, slot in enumerate(slots):
+            if index == 0 and not first:
+                missing.append(slot.slot)
+                continue
             if index == 0:
                 product, value, values = first[rank - 1]
             else:

@@ -108,7 +108,7 @@ def _print_outfits(result: Outfits) -> None:
     if written is not None:
         info(
             f"{who} {result.subject}: {len(result.looks)} outfits written ({written.nodes_created} new, "
-            f"{written.relationships_created} pieces linked, {written.relationships_deleted} unlinked); "
+            f"{written.relationships_created} relationships added, {written.relationships_deleted} removed); "
             f"preferences from {result.preferences}; statistics up to {result.reference_day}"
         )
 

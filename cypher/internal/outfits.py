@@ -7,16 +7,16 @@ Values always travel as ``$parameters`` and batches as ``UNWIND $rows``, as in `
 
 from __future__ import annotations
 
-# Catalog products of the taxonomy groups a look is made of, with what the builder's rules read:
-# the group and most confident leaf category, genders, the most confident colour (with its L*a*b*
-# and family), whether it is made of denim, its styles, and whether a photo depicts it.
+# Catalog products of the taxonomy groups a look is made of, with what the builder's rules read: the
+# most confident category (the deeper one on a tie; "Slacks tie belt" names a belt less surely than
+# its product type names trousers) and its group, genders, the most confident colour (with its
+# L*a*b* and family), whether it is made of denim, its styles, and whether a photo depicts it.
 LOOK_PRODUCTS = """
-MATCH (p:Product {inCatalog: true})-[:IN_CATEGORY]->(:Category)-[:SUBCATEGORY_OF*0..]->(g:Category {level: 2})
-WHERE g.id IN $groups
-WITH p, min(g.id) AS grp
-RETURN p.id AS id, p.name AS name, grp AS `group`,
-       COLLECT { MATCH (p)-[f:IN_CATEGORY]->(k:Category) RETURN k.id ORDER BY k.level DESC, f.confidence DESC, k.id }[0]
-         AS category,
+MATCH (p:Product {inCatalog: true})-[f:IN_CATEGORY]->(k:Category)-[:SUBCATEGORY_OF*0..]->(g:Category {level: 2})
+WITH p, f, k, g ORDER BY f.confidence DESC, k.level DESC, k.id
+WITH p, collect(g.id)[0] AS grp, collect(k.id)[0] AS category
+WHERE grp IN $groups
+RETURN p.id AS id, p.name AS name, grp AS `group`, category,
        COLLECT { MATCH (p)-[:FOR_GENDER]->(x:Gender) RETURN x.id ORDER BY x.id } AS genders,
        COLLECT { MATCH (p)-[f:HAS_COLOUR]->(k:Colour) RETURN k {.id, .name, .lab, .family}
                  ORDER BY f.confidence DESC, k.id }[0] AS colour,

@@ -204,9 +204,14 @@ def test_outfit_command_json_and_table(neo4j_settings: Settings, shop: Driver) -
         ("shoes", "shop:p7"),
     ]
     table = CliRunner().invoke(cli, ["outfit", "shop:p1", "--looks", "1"], env=env)
-    assert table.exit_code == 0 and "Look 1 (separates" in table.output and "1 outfits written (1 new, 3 relationships added" in table.output
+    assert (
+        table.exit_code == 0
+        and "Look 1 (separates" in table.output
+        and "1 outfits written (1 new, 3 relationships added" in table.output
+    )
     bad = CliRunner().invoke(cli, ["outfit", "shop:p1", "--photo", __file__, "--json"], env=env)
-    assert bad.exit_code == 2 and json.loads(bad.stdout)["error"] == "--photo needs --save DIR for the preview images"
+    assert bad.exit_code == 2
+    assert json.loads(bad.stdout)["error"] == "--photo needs --save DIR for the preview images"
     none = CliRunner().invoke(cli, ["evaluate-outfits", "--json"], env=env)
     assert (
         none.exit_code != 0 and "no top bought with a bottom after the 4 cut-offs" in json.loads(none.stdout)["error"]

@@ -60,9 +60,9 @@ def outfit(
 
     \b
     Examples:
-      shopgraph outfit hm:0570002002 --looks 2 --save looks/
+      shopgraph outfit hm:0711053003 --looks 2 --save looks/
       shopgraph outfit $(shopgraph customers list --limit 1 --ids) --json
-      shopgraph outfit hm:0570002002 --photos-only --save looks/ --photo person.jpg
+      shopgraph outfit hm:0711053003 --photos-only --save looks/ --photo person.jpg
     """
     if photo is not None and save_dir is None:
         raise click.UsageError("--photo needs --save DIR for the preview images")

@@ -66,7 +66,7 @@ def look_groups() -> list[str]:
     return sorted({g for slots in outfit_looks().values() for s in slots for g in s.groups})
 
 
-def _product(row: dict[str, object]) -> LookProduct:
+def _product(row: dict[str, Any]) -> LookProduct:
     colour = row["colour"] if isinstance(row["colour"], dict) else None
     lab = colour.get("lab") if colour else None
     name = str(colour["name"]) if colour else None
@@ -75,7 +75,7 @@ def _product(row: dict[str, object]) -> LookProduct:
         name=str(row["name"] or row["id"]),
         group=str(row["group"]),
         category=str(row["category"]) if row["category"] else None,
-        genders=tuple(str(g) for g in row["genders"]),  # type: ignore[attr-defined]
+        genders=tuple(str(g) for g in row["genders"]),
         colour=str(colour["id"]) if colour else None,
         colour_family=str(colour["family"]) if colour and colour.get("family") else None,
         shade=Shade(
@@ -84,7 +84,7 @@ def _product(row: dict[str, object]) -> LookProduct:
             denim=bool(row["denim"]),
             multi=bool(colour and colour["id"] == "multi"),
         ),
-        styles=tuple(str(s) for s in row["styles"]),  # type: ignore[attr-defined]
+        styles=tuple(str(s) for s in row["styles"]),
         photo=bool(row["photo"]),
     )
 

@@ -255,8 +255,8 @@ def evaluate_outfits(
         results=_results(reported, weights, defaults),
         difference=MethodResult("builder − most co-purchased", mean, low, high),
         pool=(
-            f"catalog products of {', '.join(slots['bottom'].groups)} that pass the gender and style rules against the top, "
-            "less what the customer bought before the cut-off"
+            f"catalog products of {', '.join(slots['bottom'].groups)} that pass the gender and style rules "
+            "against the top, less what the customer bought before the cut-off"
         ),
     )
 

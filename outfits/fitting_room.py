@@ -120,7 +120,10 @@ def fitting_room(
     photos_only: bool = False,
     database: str | None = None,
 ) -> Outfits:
-    """Looks for ``subject`` (a customer or product id), written back and rendered (module docstring).
+    """Complete looks for ``subject``, a customer or product id: around a product, ``looks`` looks, each with
+    another first complement; for a customer, one around each of their newest purchases that can anchor
+    a look, with their preferences and none of their own products. Written back as Outfit nodes, and
+    drawn as boards of cut-outs (and previews on ``photo``) when ``save_dir`` is given.
 
     Args:
         looks: looks to build (at least 1).

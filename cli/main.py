@@ -25,6 +25,7 @@ from shopgraph.cli import (
     explain_cmd,
     ingest_cmds,
     neo4j_cmds,
+    outfit_cmd,
     query_cmd,
     reason_cmds,
     recommend_cmd,
@@ -113,6 +114,8 @@ _COMMANDS: Sequence[click.Command] = (
     ask_cmd.ask,
     train_cmd.train,
     evaluate_cmd.evaluate,
+    outfit_cmd.outfit,
+    outfit_cmd.evaluate_outfits_cmd,
 )
 for _command in _COMMANDS:
     cli.add_command(_command)

@@ -10,13 +10,15 @@ The Python API, for scripts and notebooks (the ``shopgraph`` command is a thin l
     shopgraph.ingest_catalog(driver, "styles.csv")  # a retailer's catalog into the graph
     shopgraph.analyse_photo("photo.jpg")            # garments, their category and colour, vectors
     shopgraph.recommend(driver, customer_id, k=5)   # products with the reasons behind them
+    shopgraph.fitting_room(driver, product_id)      # complete looks, written back as Outfit nodes
     shopgraph.run_query(driver, "top_brands", {"category": "footwear"})
 
 Names are imported on first use, so ``import shopgraph`` stays light: the vision and relational
 plugins load torch only when one of their functions is called. The subpackages are the design's
 plugins: :mod:`shopgraph.graphstore` (graph core, ingestion, local server, Browser guide),
 :mod:`shopgraph.cypher` (every Cypher statement), :mod:`shopgraph.vision`,
-:mod:`shopgraph.relational`, :mod:`shopgraph.assistant` and :mod:`shopgraph.cli`.
+:mod:`shopgraph.relational`, :mod:`shopgraph.assistant`, :mod:`shopgraph.outfits` (the fitting room)
+and :mod:`shopgraph.cli`.
 docs/python-api.md documents each function.
 """
 
@@ -50,6 +52,7 @@ _API: dict[str, str] = {
     "train_models": "shopgraph.relational.pipeline",
     "evaluate_models": "shopgraph.relational.pipeline",
     "ask": "shopgraph.assistant.answer",
+    "fitting_room": "shopgraph.outfits.fitting_room",
 }
 
 __all__ = [
@@ -63,6 +66,7 @@ __all__ = [
     "connect",
     "evaluate_models",
     "explain",
+    "fitting_room",
     "graph_stats",
     "ingest_catalog",
     "ingest_customers",
@@ -87,6 +91,7 @@ if TYPE_CHECKING:
     from shopgraph.graphstore.core.stats import graph_stats
     from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
     from shopgraph.graphstore.ingest.reasoning import compute_preferences
+    from shopgraph.outfits.fitting_room import fitting_room
     from shopgraph.relational.pipeline import evaluate_models, train_models
     from shopgraph.relational.recommend import cold_start, explain, recommend, similar
     from shopgraph.vision.analyse import analyse_photo

@@ -289,6 +289,8 @@ def test_help_examples_work_on_the_shipped_sample(run_both, monkeypatch: pytest.
     code, out, _ = run_both("explain", SAMPLE_CUSTOMER, "hm:0706016001")
     assert code == 0 and f"{', '.join(longest['evidence'][:5])} and {more} more" in out
     assert ", ".join(longest["evidence"][:6]) not in out
+    code, out, _ = run_both("outfit", "hm:0711053003", "--looks", "1", "--no-write", "--json")
+    assert code == 0 and [p["slot"] for p in json.loads(out)["looks"][0]["pieces"]][0] == "top"
     for question in ("which Puma shoes do you have?", "which H&M dresses are under 0.02?"):
         code, out, _ = run_both("ask", question, "--json")
         assert code == 0 and json.loads(out)["known"] is True, question

@@ -101,6 +101,7 @@ def test_applied_migrations_never_change() -> None:
         3: "2f29c267bb0e1d4586548fc5ce0c97eed48d7217d250aaf3aefd8ecd1b451bb2",
         4: "df930640cb1ca5e86a0f7592f572e424fb9cd92df15aafbe86d3413541869d53",
         5: "59b3a9589718b16ac688b7b86815109ce1ee1ae089fc3f8389b2f7b6506a6be2",
+        6: "beaeb87c11e9e107e9067d598a3d29f7b54e947519d0b0e9973fb36cd9083809",
     }
     got = {m.version: hashlib.sha256("\n".join(m.statements).encode()).hexdigest() for m in MIGRATIONS}
     assert got == pinned

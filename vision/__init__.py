@@ -20,7 +20,10 @@ The public API (other plugins import only these names, from ``shopgraph.vision``
   :class:`PhotoAnalysis`, :class:`AnalysedObject`, :class:`Recognition`: what the models see in a photo;
 - :func:`ingest_images`: photos into the graph; :func:`similar_products`: visual search;
 - :func:`colour_matcher` (the graph's Colour nodes as references), :class:`ColourMatcher`;
-- :func:`class_named`: a detector class with its Category and taxonomy groups.
+- :func:`class_named`: a detector class with its Category and taxonomy groups;
+- :func:`cut_out`, :class:`ProductCutout`: a product cut out of its photo by its stored mask outline;
+- :func:`find_person`, :class:`PersonRegions`, :class:`Box`, :func:`person_model_missing`: a person's
+  torso, legs, feet and hand boxes and mask, by the body-pose model a package ships.
 
 Names are imported on first use, so ``import shopgraph.vision`` loads neither torch nor
 Ultralytics.
@@ -40,6 +43,12 @@ _API: dict[str, str] = {
     "ColourMatch": "shopgraph.vision.colour",
     "ColourMatcher": "shopgraph.vision.colour",
     "class_named": "shopgraph.vision.classes",
+    "ProductCutout": "shopgraph.vision.cutout",
+    "cut_out": "shopgraph.vision.cutout",
+    "Box": "shopgraph.vision.person",
+    "PersonRegions": "shopgraph.vision.person",
+    "find_person": "shopgraph.vision.person",
+    "person_model_missing": "shopgraph.vision.person",
     "Detection": "shopgraph.vision.detector",
     "ImageIngestReport": "shopgraph.vision.ingest",
     "colour_matcher": "shopgraph.vision.ingest",
@@ -52,19 +61,25 @@ _API: dict[str, str] = {
 
 __all__ = [
     "AnalysedObject",
+    "Box",
     "ColourMatch",
     "ColourMatcher",
     "Detection",
     "DetectionMatches",
     "ImageIngestReport",
+    "PersonRegions",
     "PhotoAnalyser",
     "PhotoAnalysis",
+    "ProductCutout",
     "ProductMatch",
     "Recognition",
     "analyse_photo",
     "class_named",
     "colour_matcher",
+    "cut_out",
+    "find_person",
     "ingest_images",
+    "person_model_missing",
     "similar_products",
 ]
 
@@ -72,8 +87,10 @@ if TYPE_CHECKING:
     from shopgraph.vision.analyse import AnalysedObject, PhotoAnalyser, PhotoAnalysis, analyse_photo
     from shopgraph.vision.classes import class_named
     from shopgraph.vision.colour import ColourMatch, ColourMatcher
+    from shopgraph.vision.cutout import ProductCutout, cut_out
     from shopgraph.vision.detector import Detection
     from shopgraph.vision.ingest import ImageIngestReport, colour_matcher, ingest_images
+    from shopgraph.vision.person import Box, PersonRegions, find_person, person_model_missing
     from shopgraph.vision.recognise import Recognition
     from shopgraph.vision.search import DetectionMatches, ProductMatch, similar_products
 

@@ -102,3 +102,5 @@ MIGRATION_5: tuple[str, ...] = (
     ),
     AWAIT_INDEXES,
 )
+
+MIGRATION_6: tuple[str, ...] = (unique_id("Outfit"),)

@@ -117,6 +117,48 @@ class DemoDefaults:
     kge_epochs: int = 30  # knowledge-graph embedding epochs per compared model
 
 
+@dataclass(frozen=True)
+class OutfitDefaults:
+    """The fitting room: complete looks around a product or a shopper (``shopgraph.outfits``)."""
+
+    looks: int = 3  # looks built per request
+    window_days: int = 14  # two purchases by one customer at most this many days apart are bought together
+    recent_days: int = 28  # "popular now": buyers in this many days before the reference day
+    # Colour harmony in CIE L*C*h (``outfits.harmony``): a colour is neutral at chroma <= neutral_chroma,
+    # or when dark (L* <= dark_lightness) with chroma <= dark_chroma (navy, dark brown); two hues are
+    # analogous within analogous_deg, complementary within complementary_deg of opposite.
+    neutral_chroma: float = 20.0
+    dark_lightness: float = 25.0
+    dark_chroma: float = 30.0
+    analogous_deg: float = 30.0
+    complementary_deg: float = 30.0
+    # The score of each harmony rule, in [0, 1]; "unknown": a piece without a colour or multicoloured.
+    harmony_scores: tuple[tuple[str, float], ...] = (
+        ("neutral", 1.0),
+        ("analogous", 0.9),
+        ("complementary", 0.8),
+        ("clash", 0.2),
+        ("unknown", 0.5),
+    )
+    # Weights of the candidate score (``outfits.builder``), chosen on the tuning customers of
+    # `shopgraph evaluate-outfits` on the H&M data (docs/outfits.md): from all-ones-and-halves, the
+    # category lift and style went to 0 (style: 0.2 % of H&M products have one), preference to 2.
+    weights: tuple[tuple[str, float], ...] = (
+        ("co_purchase", 1.0),
+        ("category_pair", 0.0),
+        ("harmony", 0.5),
+        ("style", 0.0),
+        ("popularity", 1.0),
+        ("preference", 2.0),
+    )
+    cutoffs: int = 4  # evaluate-outfits: rolling cut-offs
+    step_days: int = 28  # evaluate-outfits: days between cut-offs (and each cut-off's test period)
+    k: int = 3  # evaluate-outfits: bottoms proposed per top
+    tuning_share: float = 0.5  # evaluate-outfits: share of customers (by id hash) whose events tune the weights
+    bootstrap: int = 1000  # evaluate-outfits: bootstrap resamples of customers
+    seed: int = 0
+
+
 SERVER = ServerDefaults()
 PREFERENCES = PreferenceDefaults()
 RECOMMEND = RecommendDefaults()
@@ -124,3 +166,4 @@ RECOMMENDER = RecommenderDefaults()
 EVALUATION = EvaluationDefaults()
 VISION = VisionDefaults()
 DEMO = DemoDefaults()
+OUTFITS = OutfitDefaults()

@@ -35,6 +35,7 @@ LABELS: frozenset[str] = frozenset(
         "SchemaMigration",
         "Image",
         "Detection",
+        "Outfit",
     }
 )
 
@@ -77,6 +78,10 @@ REL_TYPES: frozenset[str] = frozenset(
         "INFERRED",
         "RECOMMENDED",
         "APPLIES_TO",
+        # (:Outfit)-[:INCLUDES {slot, position}]->(:Product): the pieces of a look the fitting room built;
+        # (:Outfit)-[:STYLED_FOR]->(:Customer): the shopper it was built for (none: built around a product).
+        "INCLUDES",
+        "STYLED_FOR",
     }
 )
 

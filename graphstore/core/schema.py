@@ -40,6 +40,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "relational model and shopper answers: model runs, policies, inferred facts, embedding vector indexes",
         sq.MIGRATION_5,
     ),
+    Migration(6, "fitting room: outfit keys", sq.MIGRATION_6),
 )
 
 

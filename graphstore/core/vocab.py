@@ -6,7 +6,8 @@ key in Neo4j), a display ``name`` and synonyms used to link text to it.
 
 Next to it lie the taxonomy-like tables the plugins read: the detector's classes
 (``detector_classes.csv``, read by ``vision.classes``), the body parts an outfit's groups cover
-(``outfit_slots.csv``) and which genders a shopper's gender includes (``gender_scopes.csv``),
+(``outfit_slots.csv``), the slots of a complete look (``outfit_looks.csv``, read by the fitting
+room) and which genders a shopper's gender includes (``gender_scopes.csv``),
 both read by the assistant. Lists inside a cell are ``|``-separated.
 """
 
@@ -196,6 +197,35 @@ def outfit_slots() -> dict[str, frozenset[str]]:
     slots = {r["group"]: frozenset(_split(r["covers"])) for r in _rows("outfit_slots.csv")}
     _check_categories("outfit_slots.csv", list(slots), level=2)
     return slots
+
+
+@dataclass(frozen=True)
+class LookSlot:
+    """A slot of a look template (``outfit_looks.csv``): the template, the slot's name, the groups that fill it."""
+
+    look: str
+    slot: str
+    groups: tuple[str, ...]
+
+
+@cache
+def outfit_looks() -> dict[str, tuple[LookSlot, ...]]:
+    """``{look template: its slots, in the order a look is completed}`` from ``outfit_looks.csv``
+    (``separates``: top, bottom, shoes, extra; ``dress``: dress, shoes, extra).
+
+    Raises:
+        ConfigError: a row names a category that is not a level-2 group, or a group that
+            ``outfit_slots.csv`` does not say is worn as part of a look.
+    """
+    looks: dict[str, list[LookSlot]] = {}
+    for r in _rows("outfit_looks.csv"):
+        looks.setdefault(r["look"], []).append(LookSlot(r["look"], r["slot"], _split(r["groups"])))
+    groups = [g for slots in looks.values() for s in slots for g in s.groups]
+    _check_categories("outfit_looks.csv", groups, level=2)
+    unworn = sorted(set(groups) - set(outfit_slots()))
+    if unworn:
+        raise ConfigError(f"outfit_looks.csv: groups not in outfit_slots.csv: {unworn}")
+    return {look: tuple(slots) for look, slots in looks.items()}
 
 
 @cache

@@ -86,6 +86,16 @@ def _options(formats: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callabl
     return wrap
 
 
+pseudonymise_option = click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="Replace customer ids by keyed pseudonyms (HMAC-SHA256 with <home>/pseudonym-key, made on "
+    "first use, mode 0600); the same id always gets the same pseudonym. Rejected lines are not copied "
+    "into the rejects report. See docs/privacy.md.",
+)
+"""``--pseudonymise`` of ``ingest customers`` and ``ingest purchases``."""
+
+
 def _run(
     kind: lib.Kind,
     ingest: Callable[..., lib.IngestReport],
@@ -96,11 +106,17 @@ def _run(
     encoding: str | None,
     batch_size: int | None,
     as_json: bool,
+    pseudonymise: bool = False,
 ) -> None:
     config = settings()
     rejects = rejects or lib.default_rejects_path(config.home, kind, path)
     # A file that is not text, or not of the format, fails here: before a server or a progress bar.
     fmt = lib.check_input(path, kind, fmt, encoding)
+    extra: dict[str, Any] = {}
+    if pseudonymise:
+        from shopgraph.graphstore.core.pseudonym import Pseudonymiser, secret_bytes
+
+        extra["pseudonymiser"] = Pseudonymiser(secret_bytes(config.pseudonym_key_file))
     with driver(config) as handle, progress_bar(f"{kind} {path.name}", lib.count_rows(path)) as update:
         report = ingest(
             handle,
@@ -112,6 +128,7 @@ def _run(
             progress=update,
             database=config.database,
             encoding=encoding,
+            **extra,
         )
     if as_json:
         print_json(report.as_dict())
@@ -177,6 +194,7 @@ def catalog(
 
 @ingest.command()
 @_options(lib.FORMATS["customers"])
+@pseudonymise_option
 def customers(
     path: Path,
     fmt: str,
@@ -185,18 +203,21 @@ def customers(
     encoding: str | None,
     batch_size: int | None,
     as_json: bool,
+    pseudonymise: bool,
 ) -> None:
     """Load customers: H&M customers.csv or a generic CSV (id, age).
 
     \b
-    Example:
+    Examples:
       shopgraph ingest customers ../shared/datasets/hm/customers.csv
+      shopgraph ingest customers customers.csv --pseudonymise
     """
-    _run("customers", lib.ingest_customers, path, fmt, source, rejects, encoding, batch_size, as_json)
+    _run("customers", lib.ingest_customers, path, fmt, source, rejects, encoding, batch_size, as_json, pseudonymise)
 
 
 @ingest.command()
 @_options(lib.FORMATS["purchases"])
+@pseudonymise_option
 def purchases(
     path: Path,
     fmt: str,
@@ -205,6 +226,7 @@ def purchases(
     encoding: str | None,
     batch_size: int | None,
     as_json: bool,
+    pseudonymise: bool,
 ) -> None:
     """Load purchases: H&M transactions.csv or a generic CSV (date, customer_id, product_id, price, channel).
 
@@ -212,10 +234,11 @@ def purchases(
     marked inCatalog=false and counted in the report.
 
     \b
-    Example:
+    Examples:
       shopgraph ingest purchases ../shared/datasets/hm/transactions.csv
+      shopgraph ingest purchases transactions.csv --pseudonymise
     """
-    _run("purchases", lib.ingest_purchases, path, fmt, source, rejects, encoding, batch_size, as_json)
+    _run("purchases", lib.ingest_purchases, path, fmt, source, rejects, encoding, batch_size, as_json, pseudonymise)
 
 
 @ingest.command()

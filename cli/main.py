@@ -26,6 +26,7 @@ from shopgraph.cli import (
     ingest_cmds,
     neo4j_cmds,
     outfit_cmd,
+    privacy_cmds,
     query_cmd,
     reason_cmds,
     recommend_cmd,
@@ -116,6 +117,7 @@ _COMMANDS: Sequence[click.Command] = (
     evaluate_cmd.evaluate,
     outfit_cmd.outfit,
     outfit_cmd.evaluate_outfits_cmd,
+    privacy_cmds.privacy,
 )
 for _command in _COMMANDS:
     cli.add_command(_command)

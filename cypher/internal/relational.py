@@ -164,9 +164,11 @@ RETURN m.id AS version, m.trainedAt AS trainedAt,
                AND coalesce(p.recModelVersion, '') <> m.id } AS staleProducts
 """
 
+# A run is current when written: a stale mark left by `shopgraph privacy forget` goes.
 RECORD_MODEL_RUN = """
 MERGE (m:ModelRun {id: $version})
-SET m.kind = $kind, m.trainedAt = $trainedAt, m.seed = $seed, m.params = $params, m.metrics = $metrics
+SET m.kind = $kind, m.trainedAt = $trainedAt, m.seed = $seed, m.params = $params, m.metrics = $metrics,
+    m.stale = null, m.staleSince = null
 """
 
 # The ranked lists of `shopgraph train`: each listed customer's RECOMMENDED become exactly its rows

@@ -38,6 +38,8 @@ NEO4J_VERSION = "5.26.30"
 APOC_VERSION = "5.26.19"
 BROWSER_VERSION = "5.24.0"
 PASSWORD_FILE = "neo4j-password"
+PSEUDONYM_KEY_FILE = "pseudonym-key"
+FORGET_SALT_FILE = "forget-salt"
 
 _FILE_KEYS = {"uri", "user", "password", "database", "home", "bolt_port", "http_port", "batch_size"}
 
@@ -78,6 +80,16 @@ class Settings:
     @property
     def password_file(self) -> Path:
         return self.home / PASSWORD_FILE
+
+    @property
+    def pseudonym_key_file(self) -> Path:
+        """The HMAC key of ``--pseudonymise`` (beside the password, mode 0600, made on first use)."""
+        return self.home / PSEUDONYM_KEY_FILE
+
+    @property
+    def forget_salt_file(self) -> Path:
+        """The salt of the forget log's hashes (beside the password, mode 0600, made on first use)."""
+        return self.home / FORGET_SALT_FILE
 
     def resolved_password(self) -> str:
         """The password to use: explicit setting, else the stored generated one.

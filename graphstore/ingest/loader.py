@@ -9,7 +9,7 @@ row read is accounted for: ``read = loaded + repaired + rejected``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +18,7 @@ from neo4j import Driver
 from shopgraph.cypher.internal import graphstore as q
 from shopgraph.graphstore.core.errors import InputError
 from shopgraph.graphstore.core.graph_model import FACT_TYPES
+from shopgraph.graphstore.core.pseudonym import Pseudonymiser
 from shopgraph.graphstore.core.runner import Batch, BatchWriter, Progress, WriteSummary, read
 from shopgraph.graphstore.core.schema import seed_vocabulary
 from shopgraph.graphstore.core.vocab import Vocabulary, load_vocabulary
@@ -231,13 +232,14 @@ def _run(
     writer: BatchWriter,
     rejects_path: Path | None,
     progress: Progress | None,
+    withhold_raw: bool = False,
 ) -> IngestReport:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if rejects_path is not None:
         # A report left by an earlier run of the same file would describe rows that now load.
         rejects_path.unlink(missing_ok=True)
-    with RejectLog(rejects_path) as rejects:
+    with RejectLog(rejects_path, withhold_raw) as rejects:
         summary = writer.write(records(rejects), work, _lines, progress)
     return IngestReport(
         kind=kind,
@@ -316,16 +318,26 @@ def ingest_customers(
     progress: Progress | None = None,
     database: str | None = None,
     encoding: str | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> IngestReport:
-    """Load a customers file (H&M ``customers.csv`` or generic) into the graph; see ``ingest_catalog``."""
+    """Load a customers file (H&M ``customers.csv`` or generic) into the graph; see ``ingest_catalog``.
+
+    With ``pseudonymiser``, each customer's id is replaced by its keyed pseudonym before anything
+    is written, and the rejects report leaves out the raw lines (see ``graphstore.core.pseudonym``).
+    """
     encoding = check_encoding(encoding) if encoding else None
     fmt = check_input(path, "customers", fmt, encoding)
     source = source or _default_source(path, fmt)
 
     def records(rejects: RejectLog) -> Iterator[CustomerRecord]:
-        if fmt == "hm":
-            return read_hm_customers(path, rejects, source, encoding)
-        return read_generic_customers(path, rejects, source, encoding)
+        found = (
+            read_hm_customers(path, rejects, source, encoding)
+            if fmt == "hm"
+            else read_generic_customers(path, rejects, source, encoding)
+        )
+        if pseudonymiser is None:
+            return found
+        return (replace(c, id=pseudonymiser.customer(c.id)) for c in found)
 
     def work(batch: Batch[CustomerRecord]) -> None:
         rows = [
@@ -334,7 +346,9 @@ def ingest_customers(
         batch.run(q.UPSERT_CUSTOMERS, rows=rows)
 
     writer = BatchWriter(driver, batch_size, database=database)
-    return _run("customers", path, fmt, source, records, work, writer, rejects_path, progress)
+    return _run(
+        "customers", path, fmt, source, records, work, writer, rejects_path, progress, pseudonymiser is not None
+    )
 
 
 def purchase_rows(records: list[PurchaseRecord]) -> list[dict[str, Any]]:
@@ -366,6 +380,7 @@ def ingest_purchases(
     progress: Progress | None = None,
     database: str | None = None,
     encoding: str | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> IngestReport:
     """Load purchases (H&M ``transactions.csv`` or generic) into the graph; see ``ingest_catalog``.
 
@@ -373,21 +388,33 @@ def ingest_purchases(
     created with ``inCatalog: false`` (and becomes a full product if the catalog
     later lists it). Likewise for customers missing from the customers file
     (``inCustomerFile: false``). ``extra`` in the report counts both.
+
+    With ``pseudonymiser``, the customer ids and the purchase ids hashed from them are replaced by
+    keyed pseudonyms (the same as ``ingest_customers`` gives under the same key).
     """
     encoding = check_encoding(encoding) if encoding else None
     fmt = check_input(path, "purchases", fmt, encoding)
     source = source or _default_source(path, fmt)
 
     def records(rejects: RejectLog) -> Iterator[PurchaseRecord]:
-        if fmt == "hm":
-            return read_hm_transactions(path, rejects, source, encoding=encoding)
-        return read_generic_purchases(path, rejects, source, encoding)
+        found = (
+            read_hm_transactions(path, rejects, source, encoding=encoding)
+            if fmt == "hm"
+            else read_generic_purchases(path, rejects, source, encoding)
+        )
+        if pseudonymiser is None:
+            return found
+        return (
+            replace(p, id=pseudonymiser.purchase(p.id), customer=pseudonymiser.customer(p.customer)) for p in found
+        )
 
     def work(batch: Batch[PurchaseRecord]) -> None:
         batch.run(q.UPSERT_PURCHASES, rows=purchase_rows(batch.records))
 
     writer = BatchWriter(driver, batch_size, database=database)
-    report = _run("purchases", path, fmt, source, records, work, writer, rejects_path, progress)
+    report = _run(
+        "purchases", path, fmt, source, records, work, writer, rejects_path, progress, pseudonymiser is not None
+    )
     coverage = read(
         driver,
         q.PURCHASE_COVERAGE,

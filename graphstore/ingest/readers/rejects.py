@@ -19,10 +19,13 @@ class RejectLog:
     however many repairs it had, and not at all if it was rejected after all); every other row
     read is loaded as it was. The report is written as rows arrive, so a crash keeps what was
     already reported. ``path=None`` keeps only the counts (for benchmarks and dry runs).
+    ``withhold_raw`` leaves the raw line out (its ``raw`` column says so): a pseudonymised ingest
+    must not copy raw customer ids into the report.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, withhold_raw: bool = False) -> None:
         self.path = path
+        self.withhold_raw = withhold_raw
         self.rows_read = 0
         self.rejected = 0
         self.repaired = 0
@@ -32,6 +35,8 @@ class RejectLog:
         self._writer: Any = None
 
     def _write(self, file: str, line: int, status: str, reason: str, raw: str) -> None:
+        if self.withhold_raw:
+            raw = "(withheld: pseudonymised ingest)"
         file, reason, raw = printable(file), printable(reason), printable(raw)
         if len(self.first_errors) < 5:
             self.first_errors.append(f"{file}:{line}: {status}: {reason}")

@@ -38,7 +38,11 @@ def forget_cmd(customer: str, as_json: bool) -> None:
         print_json(report.as_dict())
         return
     if not report.found:
-        info("forgotten before: nothing of them is left" if report.forgotten_before else "no such customer, no file holds them")
+        info(
+            "forgotten before: nothing of them is left"
+            if report.forgotten_before
+            else "no such customer, no file holds them"
+        )
         return
     print_pairs(
         {

@@ -126,9 +126,7 @@ def _clean_files(home: Path, patterns: tuple[Needle, ...]) -> tuple[list[str], l
     return deleted, rewritten, residue
 
 
-def forget_customer(
-    driver: Driver, settings: Settings, customer_id: str, database: str | None = None
-) -> ForgetReport:
+def forget_customer(driver: Driver, settings: Settings, customer_id: str, database: str | None = None) -> ForgetReport:
     """Erase ``customer_id`` from the graph and the data directory (see the module) and log it.
 
     Args:

@@ -17,6 +17,7 @@ import click
 
 from shopgraph.cli import (
     ask_cmd,
+    audit_cmd,
     browser_cmd,
     customers_cmds,
     db_cmds,
@@ -118,6 +119,7 @@ _COMMANDS: Sequence[click.Command] = (
     outfit_cmd.outfit,
     outfit_cmd.evaluate_outfits_cmd,
     privacy_cmds.privacy,
+    audit_cmd.audit,
 )
 for _command in _COMMANDS:
     cli.add_command(_command)

@@ -82,6 +82,13 @@ def recommender_settings(fusion: str, epochs: int, seed: int, no_text: bool, no_
     type=click.Path(file_okay=False, path_type=Path),
     help="Checkpoint folder. Default: <SHOPGRAPH_HOME>/models",
 )
+@click.option(
+    "--exposure-cap",
+    metavar="DIMENSION:SHARE",
+    default=None,
+    help="Cut each served list so no price_band (or brand) takes more than SHARE of its places, "
+    "e.g. price_band:0.5 (docs/fairness.md measures the cost). Default: no cap.",
+)
 @json_option
 def train(
     fusion: str,
@@ -92,6 +99,7 @@ def train(
     no_text: bool,
     kge_models: str,
     models_dir: Path | None,
+    exposure_cap: str | None,
     as_json: bool,
 ) -> None:
     """Train the knowledge-graph embeddings and the recommender, and write their vectors onto the graph.
@@ -104,9 +112,12 @@ def train(
     Example:
       shopgraph train
       shopgraph train --source hm --fusion concat --epochs 12 --json
+      shopgraph train --exposure-cap price_band:0.5
     """
+    from shopgraph.relational.exposure_cap import parse_cap
     from shopgraph.relational.pipeline import train_models
 
+    cap = parse_cap(exposure_cap) if exposure_cap else None
     config = settings()
     folder = models_dir or config.home / "models"
     with library_chatter_to_stderr(), driver(config) as handle, spinner("training") as status:
@@ -116,6 +127,7 @@ def train(
             settings=recommender_settings(fusion, epochs, seed, no_text, no_images),
             purchase_source=purchase_source,
             kge_models=[m.strip() for m in kge_models.split(",") if m.strip()],
+            exposure_cap=cap,
             database=config.database,
             say=status,
         )

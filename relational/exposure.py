@@ -103,7 +103,7 @@ def tvd(a: ArrayLike, b: ArrayLike) -> float:
 
 def _shares(weights: NDArray[np.float64], group: NDArray[np.int64], n_groups: int) -> NDArray[np.float64]:
     known = group >= 0
-    sums = np.bincount(group[known], weights=weights[known], minlength=n_groups)
+    sums = np.bincount(group[known], weights=weights[known], minlength=n_groups).astype(np.float64)
     total = sums.sum()
     return sums / total if total > 0 else sums
 

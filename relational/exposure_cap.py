@@ -127,21 +127,61 @@ class ExposureCap:
         return f"{self.dimension} cap {self.max_share:.0%}"
 
 
-class CappedRecommender:
-    """``inner`` with :class:`ExposureCap` applied to its lists (a :class:`~relational.data.Recommender`)."""
+def parse_cap(text: str, pool: int = 3) -> ExposureCap:
+    """``"price_band:0.5"`` as an :class:`ExposureCap`.
 
-    def __init__(self, inner: Recommender, cap: ExposureCap) -> None:
+    Raises:
+        ConfigError: not ``DIMENSION:SHARE``, an unknown dimension or a share outside (0, 1].
+    """
+    dimension, sep, share = text.partition(":")
+    try:
+        value = float(share)
+    except ValueError:
+        value = float("nan")
+    if not sep or value != value:
+        raise ConfigError(f"exposure cap {text!r}: expected DIMENSION:SHARE such as price_band:0.5")
+    return ExposureCap(dimension.strip(), value, pool)
+
+
+class CappedRecommender:
+    """``inner`` with :class:`ExposureCap` applied to its lists (a :class:`~relational.data.Recommender`).
+
+    A cap of 100% changes nothing and keeps ``inner``'s name. Several caps over one inner method
+    share its fit in ``relational.evaluate.evaluate`` (``fit_key``/``share_fit``). With ``record``,
+    every ``recommend`` appends ``(lists, groups of the view)`` to it, for the exposure measures.
+    """
+
+    def __init__(
+        self,
+        inner: Recommender,
+        cap: ExposureCap,
+        record: list[tuple[NDArray[np.int64], NDArray[np.int64]]] | None = None,
+    ) -> None:
         self.inner = inner
         self.cap = cap
-        self.name = f"{inner.name}, {cap.label}"
+        self.name = inner.name if cap.max_share >= 1 else f"{inner.name}, {cap.label}"
+        self.fit_key = ("exposure cap over", inner.name)
+        self.record = record
         self._group: NDArray[np.int64] | None = None
+        self._view: Snapshot | None = None
 
     def fit(self, data: Snapshot) -> None:
         self.inner.fit(data)
+        self._view = data
         self._group = snapshot_groups(data, self.cap.dimension)
+
+    def share_fit(self, other: CappedRecommender) -> None:
+        """Adopt ``other``'s fitted inner method (same inner name, same view)."""
+        if other._view is None:
+            raise ConfigError(f"{self.name}: share_fit() from an unfitted {other.name}")
+        self.inner, self._view = other.inner, other._view
+        self._group = snapshot_groups(other._view, self.cap.dimension)
 
     def recommend(self, customers: NDArray[np.int64], k: int) -> NDArray[np.int64]:
         if self._group is None:
             raise ConfigError(f"{self.name}: recommend() called before fit()")
         pool = np.asarray(self.inner.recommend(customers, k * self.cap.pool))
-        return np.stack([cap_list(row, self._group, k, self.cap.max_share) for row in pool]).reshape(-1, k)
+        lists = np.stack([cap_list(row, self._group, k, self.cap.max_share) for row in pool]).reshape(-1, k)
+        if self.record is not None:
+            self.record.append((lists, self._group))
+        return lists

@@ -41,6 +41,7 @@ from shopgraph.relational.comparison import (
 from shopgraph.relational.data import Recommender, Snapshot, from_day
 from shopgraph.relational.evaluate import EvaluationReport, evaluate, plot_report, render_markdown
 from shopgraph.relational.export import read_snapshot
+from shopgraph.relational.exposure_cap import ExposureCap
 from shopgraph.relational.features import embed_product_texts
 from shopgraph.relational.kge_eval import compare_kge
 from shopgraph.relational.kge_infer import propose_missing
@@ -238,6 +239,7 @@ def train_models(
     min_inferred_score: float = 0.5,
     ranker: RankerSettings | None = None,
     served: int = RECOMMENDER.served,
+    exposure_cap: ExposureCap | None = None,
     database: str | None = None,
     say: Say | None = None,
 ) -> TrainReport:
@@ -254,6 +256,7 @@ def train_models(
         min_inferred_score: proposals scoring below it are not written.
         ranker: the learned ranker's settings; it is fitted on every purchase and its top ``served``
             per customer written as ``RECOMMENDED`` with sources and reasons (``relational.served``).
+        exposure_cap: cut each served list with this cap (the fairness audit's knob); none by default.
         say: called with a line per step.
 
     Returns:
@@ -361,11 +364,13 @@ def train_models(
     ranker_model = LearnedRanker(ranker or RankerSettings(seed=settings.seed))
     note(f"learned ranker: candidates and features at {ranker_model.settings.train_cutoffs} earlier cut-offs")
     ranker_model.fit(snapshot)
-    lists = served_lists(ranker_model, snapshot, served)
+    lists = served_lists(ranker_model, snapshot, served, cap=exposure_cap)
     cited = sorted({pid for items in lists.values() for item in items for pid in item.cited})
     names = product_names(driver, cited, database=database)
     lists = {customer: [name_cited(item, names) for item in items] for customer, items in lists.items()}
     ranker_version = f"ranker@{ranker_model.digest()}"
+    if exposure_cap is not None:
+        ranker_version += f"-{exposure_cap.dimension}-cap-{round(exposure_cap.max_share * 100)}"
     recommended = write_recommended(driver, lists, version=ranker_version, trained_at=trained_at, database=database)
     clear_stale_recommended(driver, version=ranker_version, database=database)
     record_model_run(
@@ -374,7 +379,12 @@ def train_models(
         "ranker",
         trained_at,
         ranker_model.settings.seed,
-        {"settings": repr(ranker_model.settings), "served": served, "features": list(ranker_model.feature_names)},
+        {
+            "settings": repr(ranker_model.settings),
+            "served": served,
+            "features": list(ranker_model.feature_names),
+            "exposureCap": None if exposure_cap is None else repr(exposure_cap),
+        },
         {"groups": ranker_model.training_groups, "importance": ranker_model.importance},
         database=database,
     )

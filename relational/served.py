@@ -5,6 +5,10 @@ best ``k`` candidates at the reference day (the day after the last purchase), ea
 candidate sources that proposed it and the reasons that drove its score
 (:func:`relational.reasons.explain`). Customers with fewer candidates than ``k`` are filled with
 the popular list, each such entry saying so.
+
+With an :class:`~relational.exposure_cap.ExposureCap`, each list is cut from the ranker's best
+``pool × k`` by :func:`~relational.exposure_cap.cap_list` instead of taking the best ``k``: the
+fairness audit's mitigation knob (docs/fairness.md measures what it costs).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from shopgraph.relational.data import Snapshot
+from shopgraph.relational.exposure_cap import ExposureCap, cap_list, snapshot_groups
 from shopgraph.relational.ranker import LearnedRanker
 from shopgraph.relational.reasons import explain
 
@@ -30,18 +35,31 @@ class ServedItem:
     cited: tuple[str, ...]
 
 
-def served_lists(ranker: LearnedRanker, view: Snapshot, k: int, batch: int = 2000) -> dict[str, list[ServedItem]]:
+def _capped(rows: np.ndarray, products: np.ndarray, group: np.ndarray, k: int, cap: ExposureCap) -> np.ndarray:
+    """The feature rows of the capped list chosen from ``rows`` (one customer's ranking, best first)."""
+    row_of = {int(products[row]): int(row) for row in rows.tolist()}
+    chosen = cap_list(products[rows], group, k, cap.max_share)
+    return np.array([row_of[int(p)] for p in chosen if p >= 0], dtype=np.int64)
+
+
+def served_lists(
+    ranker: LearnedRanker, view: Snapshot, k: int, batch: int = 2000, cap: ExposureCap | None = None
+) -> dict[str, list[ServedItem]]:
     """``customer id -> its best k`` for every customer of ``view`` with a purchase (see the module).
 
     ``ranker`` must be fitted on ``view``. Customers are scored ``batch`` at a time, so memory
-    stays bounded however many there are.
+    stays bounded however many there are. ``cap``: the exposure cap applied to each list (none
+    by default).
     """
     buyers = np.unique(view.purchases.customer).astype(np.int64)
     popular = ranker.popular(k * 2)
+    group = snapshot_groups(view, cap.dimension) if cap is not None else None
     out: dict[str, list[ServedItem]] = {}
     for start in range(0, buyers.shape[0], batch):
         customers = buyers[start : start + batch]
-        features, scores, best = ranker.ranked(customers, k)
+        features, scores, best = ranker.ranked(customers, k * cap.pool if cap is not None else k)
+        if cap is not None and group is not None:
+            best = [_capped(rows, features.products, group, k, cap) for rows in best]
         chosen = np.concatenate(best) if best else np.zeros(0, dtype=np.int64)
         source_columns = [(i, n.removeprefix("src_")) for i, n in enumerate(features.names) if n.startswith("src_")]
         reasons = explain(view, customers, features, ranker.contributions(features, chosen), chosen)

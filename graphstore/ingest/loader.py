@@ -404,9 +404,7 @@ def ingest_purchases(
         )
         if pseudonymiser is None:
             return found
-        return (
-            replace(p, id=pseudonymiser.purchase(p.id), customer=pseudonymiser.customer(p.customer)) for p in found
-        )
+        return (replace(p, id=pseudonymiser.purchase(p.id), customer=pseudonymiser.customer(p.customer)) for p in found)
 
     def work(batch: Batch[PurchaseRecord]) -> None:
         batch.run(q.UPSERT_PURCHASES, rows=purchase_rows(batch.records))

@@ -1,0 +1,30 @@
+// name: audit_exposure_brand
+// purpose: Fairness audit: position-weighted exposure of each brand in the served RECOMMENDED lists, a product's group being the most confident HAS_BRAND. Exposure of an entry at rank r is 1/log2(r+1); a group's exposure share is its items' summed exposure over that of all items with a known group, set against its share of the catalog's products and of the purchase lines, with the total variation distance ½Σ|exposure − share| of each. `shopgraph audit recommendations` gives the same figures with the baselines beside them.
+// mode: read
+// param: k (int, default 12) list length audited: RECOMMENDED entries with rank <= k
+// returns: brand, exposureShare, catalogShare, purchaseShare, tvdCatalog, tvdPurchases
+// needs: `shopgraph train` (RECOMMENDED), purchases (purchase shares)
+MATCH (p:Product)
+CALL (p) {
+  OPTIONAL MATCH (:Customer)-[r:RECOMMENDED]->(p)
+  WHERE r.rank <= $k
+  RETURN sum(1.0 / (log(r.rank + 1) / log(2))) AS exposure
+}
+CALL (p) {
+  OPTIONAL MATCH (:Customer)-[b:PURCHASED]->(p)
+  RETURN count(b) AS purchases
+}
+WITH p, exposure, purchases
+WHERE p.inCatalog = true OR purchases > 0
+WITH p, exposure, purchases, COLLECT { MATCH (p)-[f:HAS_BRAND]->(t:Brand) RETURN t.name ORDER BY f.confidence DESC, t.name }[0] AS grp
+WHERE grp IS NOT NULL
+WITH grp, sum(exposure) AS exposure, sum(CASE WHEN p.inCatalog THEN 1 ELSE 0 END) AS products, sum(purchases) AS purchases
+WITH collect({grp: grp, exposure: exposure, products: products, purchases: purchases}) AS rows,
+     sum(exposure) AS e, sum(products) AS c, sum(purchases) AS b
+UNWIND rows AS row
+WITH row.grp AS grp, row.exposure / e AS es, toFloat(row.products) / c AS cs, toFloat(row.purchases) / b AS ps
+WITH collect({grp: grp, es: es, cs: cs, ps: ps}) AS shares, 0.5 * sum(abs(es - cs)) AS tvdC, 0.5 * sum(abs(es - ps)) AS tvdP
+UNWIND shares AS s
+RETURN s.grp AS brand, s.es AS exposureShare, s.cs AS catalogShare, s.ps AS purchaseShare,
+       tvdC AS tvdCatalog, tvdP AS tvdPurchases
+ORDER BY exposureShare DESC, brand

@@ -1,0 +1,42 @@
+// name: audit_exposure_price_band
+// purpose: Fairness audit: position-weighted exposure of each price band in the served RECOMMENDED lists, a product's group being its price band: the quartile of its mean paid price among all priced products (low, mid-low, mid-high, high; percentileDisc edges). Exposure of an entry at rank r is 1/log2(r+1); a group's exposure share is its items' summed exposure over that of all items with a known group, set against its share of the catalog's products and of the purchase lines, with the total variation distance ½Σ|exposure − share| of each. `shopgraph audit recommendations` gives the same figures with the baselines beside them.
+// mode: read
+// param: k (int, default 12) list length audited: RECOMMENDED entries with rank <= k
+// returns: priceBand, exposureShare, catalogShare, purchaseShare, tvdCatalog, tvdPurchases
+// needs: `shopgraph train` (RECOMMENDED), purchases (purchase shares, prices)
+CALL () {
+  MATCH (:Customer)-[r:PURCHASED]->(q:Product)
+  WHERE r.price IS NOT NULL
+  WITH q, avg(r.price) AS price
+  RETURN percentileDisc(price, 0.25) AS q1, percentileDisc(price, 0.5) AS q2, percentileDisc(price, 0.75) AS q3
+}
+MATCH (p:Product)
+CALL (p) {
+  OPTIONAL MATCH (:Customer)-[r:RECOMMENDED]->(p)
+  WHERE r.rank <= $k
+  RETURN sum(1.0 / (log(r.rank + 1) / log(2))) AS exposure
+}
+CALL (p) {
+  OPTIONAL MATCH (:Customer)-[b:PURCHASED]->(p)
+  RETURN count(b) AS purchases
+}
+WITH q1, q2, q3, p, exposure, purchases
+WHERE p.inCatalog = true OR purchases > 0
+CALL (p) {
+  OPTIONAL MATCH (:Customer)-[r:PURCHASED]->(p)
+  RETURN avg(r.price) AS price
+}
+WITH p, exposure, purchases,
+     CASE WHEN price IS NULL THEN null WHEN price <= q1 THEN 'low' WHEN price <= q2 THEN 'mid-low'
+          WHEN price <= q3 THEN 'mid-high' ELSE 'high' END AS grp
+WHERE grp IS NOT NULL
+WITH grp, sum(exposure) AS exposure, sum(CASE WHEN p.inCatalog THEN 1 ELSE 0 END) AS products, sum(purchases) AS purchases
+WITH collect({grp: grp, exposure: exposure, products: products, purchases: purchases}) AS rows,
+     sum(exposure) AS e, sum(products) AS c, sum(purchases) AS b
+UNWIND rows AS row
+WITH row.grp AS grp, row.exposure / e AS es, toFloat(row.products) / c AS cs, toFloat(row.purchases) / b AS ps
+WITH collect({grp: grp, es: es, cs: cs, ps: ps}) AS shares, 0.5 * sum(abs(es - cs)) AS tvdC, 0.5 * sum(abs(es - ps)) AS tvdP
+UNWIND shares AS s
+RETURN s.grp AS priceBand, s.es AS exposureShare, s.cs AS catalogShare, s.ps AS purchaseShare,
+       tvdC AS tvdCatalog, tvdP AS tvdPurchases
+ORDER BY exposureShare DESC, priceBand

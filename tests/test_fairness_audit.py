@@ -117,11 +117,10 @@ def test_audit_of_a_hand_built_graph(shop: Driver) -> None:
     assert band.unknown_exposure == pytest.approx(0.5 / total)
     # c1 (22): list p1, p3, p5 — prices 10, 30, none — mean 20; paid 15; departments D1, D2, D3.
     # c2 (30): list p4, p1, p2 — mean 70/3; paid 80/3; departments D2, D1.
-    rows = [
-        (b.band, b.customers, b.list_price.mean, b.paid_price, b.departments.mean, b.distinct_ratio)
-        for b in served.bands
-    ]
-    assert rows == pytest.approx([("<25", 1, 20.0, 15.0, 3.0, 1.0), ("25-34", 1, 70 / 3, 80 / 3, 2.0, 1.0)])
+    assert [(b.band, b.customers) for b in served.bands] == [("<25", 1), ("25-34", 1)]
+    figures = [[b.list_price.mean, b.paid_price, b.departments.mean, b.distinct_ratio] for b in served.bands]
+    assert figures[0] == pytest.approx([20.0, 15.0, 3.0, 1.0])
+    assert figures[1] == pytest.approx([70 / 3, 80 / 3, 2.0, 1.0])
     # Popularity: p1 (2 lines), then p2, p3 (1 each, lower position first) for both: p1 = 2, p2 = 2·w2, p3 = 1.
     assert popular.gini == pytest.approx((8 + 4 * W2) / (5 * (3 + 2 * W2)))
     assert popular.coverage == pytest.approx(3 / 5)

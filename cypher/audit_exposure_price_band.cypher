@@ -14,7 +14,7 @@ MATCH (p:Product)
 CALL (p) {
   OPTIONAL MATCH (:Customer)-[r:RECOMMENDED]->(p)
   WHERE r.rank <= $k
-  RETURN sum(1.0 / (log(r.rank + 1) / log(2))) AS exposure
+  RETURN toFloat(sum(1.0 / (log(r.rank + 1) / log(2)))) AS exposure
 }
 CALL (p) {
   OPTIONAL MATCH (:Customer)-[b:PURCHASED]->(p)
@@ -34,7 +34,10 @@ WITH grp, sum(exposure) AS exposure, sum(CASE WHEN p.inCatalog THEN 1 ELSE 0 END
 WITH collect({grp: grp, exposure: exposure, products: products, purchases: purchases}) AS rows,
      sum(exposure) AS e, sum(products) AS c, sum(purchases) AS b
 UNWIND rows AS row
-WITH row.grp AS grp, row.exposure / e AS es, toFloat(row.products) / c AS cs, toFloat(row.purchases) / b AS ps
+WITH row.grp AS grp,
+     CASE WHEN e > 0 THEN row.exposure / e ELSE 0.0 END AS es,
+     CASE WHEN c > 0 THEN toFloat(row.products) / c ELSE 0.0 END AS cs,
+     CASE WHEN b > 0 THEN toFloat(row.purchases) / b ELSE 0.0 END AS ps
 WITH collect({grp: grp, es: es, cs: cs, ps: ps}) AS shares, 0.5 * sum(abs(es - cs)) AS tvdC, 0.5 * sum(abs(es - ps)) AS tvdP
 UNWIND shares AS s
 RETURN s.grp AS priceBand, s.es AS exposureShare, s.cs AS catalogShare, s.ps AS purchaseShare,

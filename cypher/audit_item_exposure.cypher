@@ -9,11 +9,11 @@ WHERE p.inCatalog = true
 CALL (p) {
   OPTIONAL MATCH (:Customer)-[r:RECOMMENDED]->(p)
   WHERE r.rank <= $k
-  RETURN sum(1.0 / (log(r.rank + 1) / log(2))) AS x
+  RETURN toFloat(sum(1.0 / (log(r.rank + 1) / log(2)))) AS x
 }
 WITH x ORDER BY x
 WITH collect(x) AS xs
 WITH xs, size(xs) AS n, reduce(s = 0.0, v IN xs | s + v) AS total, size([v IN xs WHERE v > 0]) AS shown
-RETURN n AS catalogProducts, shown, toFloat(shown) / n AS coverage,
+RETURN n AS catalogProducts, shown, CASE WHEN n > 0 THEN toFloat(shown) / n ELSE 0.0 END AS coverage,
        CASE WHEN total = 0 THEN 0.0
             ELSE reduce(s = 0.0, i IN range(0, n - 1) | s + (2.0 * (i + 1) - n - 1) * xs[i]) / (n * total) END AS gini

@@ -26,7 +26,7 @@ def forget_cmd(customer: str, as_json: bool) -> None:
 
     \b
     Example:
-      shopgraph privacy forget 00000dbacae5abe5e23885899a1fa44253a17956c6d1c3d25f88aa139fdfc657
+      shopgraph privacy forget b9009217e85bbbbdfc84de48bba9b58514332d00475c7004c68867e1c49f72f9
       shopgraph privacy forget c1 --json
     """
     from shopgraph.graphstore.privacy.forget import forget_customer

@@ -58,8 +58,8 @@ def home(neo4j_settings: Settings) -> Iterator[Path]:
 @pytest.fixture
 def shop(driver: Driver, home: Path, tmp_path: Path) -> Driver:
     """Two customers with purchases (one rejected line of ID's in a rejects report), ID with
-    preferences, recommendations, a recommender vector, a model run, a checkpoint and an evaluation
-    output that does not name them."""
+    preferences, recommendations, a look styled for them, a recommender vector, a model run, a checkpoint
+    and an evaluation output that does not name them."""
     customers, purchases = write_inputs(tmp_path)
     ingest_catalog(driver, DATA / "tiny_catalog.csv", source="tiny")
     ingest_customers(driver, customers, source="tiny")
@@ -77,6 +77,7 @@ def shop(driver: Driver, home: Path, tmp_path: Path) -> Driver:
                    (c)-[:RECOMMENDED {rank: 1, score: 2.0, modelVersion: 'ranker@x'}]->(p),
                    (c)-[:RECOMMENDED {rank: 2, score: 1.0, modelVersion: 'ranker@x'}]->(q)
             CREATE (:ModelRun {id: 'ranker@x', kind: 'ranker'})
+            CREATE (o:Outfit {id: 'look-x'})-[:STYLED_FOR]->(c), (o)-[:INCLUDES {slot: 'top'}]->(p)
             """,
             vector=VECTOR,
             id=ID,
@@ -103,7 +104,7 @@ def test_forget_leaves_no_property_relationship_index_entry_or_file(shop: Driver
 
     assert (report.found, report.forgotten_before) == (True, False)
     assert (report.customer, report.purchases, report.preferences, report.recommended) == (1, 3, 1, 2)
-    assert (report.relationships, report.products, report.model_runs_marked_stale) == (6, 1, 1)
+    assert (report.relationships, report.products, report.model_runs_marked_stale) == (7, 1, 1)
     assert report.files_deleted == ["models/gnn-x.pt"]
     assert report.files_rewritten == ["reports/rejects-purchases-purchases.csv"]
     # Graph: no node or relationship property holds the id or the vector; u2 and the catalog stay.
@@ -112,6 +113,7 @@ def test_forget_leaves_no_property_relationship_index_entry_or_file(shop: Driver
     )
     assert count(shop, "MATCH ()-[r]->() WHERE any(k IN keys(r) WHERE r[k] = $id) RETURN count(r)", id=ID) == 0
     assert count(shop, "MATCH (c:Customer) RETURN count(c)") == 1
+    assert count(shop, "MATCH (o:Outfit) RETURN count(o)") == 0  # the look styled for them
     assert count(shop, "MATCH (:Customer {id: 'u2'})-[r:PURCHASED]->() RETURN count(r)") == 1
     assert count(shop, "MATCH (p:Product {id: 'tiny:Z'}) RETURN count(p)") == 0
     assert count(shop, "MATCH (p:Product {id: 'tiny:A'}) RETURN count(p)") == 1

@@ -50,10 +50,15 @@ ORDER BY type, other
 
 # --- erasure ----------------------------------------------------------------------------------
 
-# The customer with every relationship, then the products that existed only through their
-# purchases (not in the catalog, bought by nobody else): such a product tells what they bought.
+# The customer with every relationship, the looks the fitting room styled for them (an Outfit's id is
+# a hash of the customer's id, so it would still point at them), then the products that existed only
+# through their purchases (not in the catalog, bought by nobody else): such a product tells what they bought.
 FORGET_CUSTOMER = """
 MATCH (c:Customer {id: $id})
+CALL (c) {
+  MATCH (o:Outfit)-[:STYLED_FOR]->(c)
+  DETACH DELETE o
+}
 OPTIONAL MATCH (c)-[:PURCHASED]->(p:Product)
 WHERE coalesce(p.inCatalog, false) = false
 WITH c, collect(DISTINCT p) AS onlyTheirs

@@ -167,7 +167,12 @@ def dump(path: Path, as_json: bool) -> None:
         print_json(report)
         return
     print_pairs(
-        {"database": report.database, "file": report.path, "MB": round(report.bytes / 1e6, 1), "seconds": round(report.seconds, 1)},
+        {
+            "database": report.database,
+            "file": report.path,
+            "MB": round(report.bytes / 1e6, 1),
+            "seconds": round(report.seconds, 1),
+        },
         title="Dumped",
     )
 

@@ -96,7 +96,8 @@ def query_params(driver: Driver) -> dict[str, Any]:
     )[0]["id"]
     product = read(
         driver,
-        "MATCH ()-[r:PURCHASED]->(p:Product {inCatalog: true}) RETURN p.id AS id, count(r) AS n ORDER BY n DESC, id LIMIT 1",
+        "MATCH ()-[r:PURCHASED]->(p:Product {inCatalog: true}) "
+        "RETURN p.id AS id, count(r) AS n ORDER BY n DESC, id LIMIT 1",
     )[0]["id"]
     return {
         "customerId": customer,
@@ -221,7 +222,10 @@ def test_rejected_rows_go_to_the_online_loaders_report(tmp_path_factory: pytest.
     assert products.rejects_file == str(reports / "rejects-catalog-catalog.csv")
     assert orders.rejects_file == str(reports / "rejects-purchases-orders.csv")
     text = Path(products.rejects_file).read_text(encoding="utf-8")
-    assert "catalog.csv,4,rejected,duplicate product id 'shop:p1': a bulk first load keeps the first row of each id" in text
+    assert (
+        "catalog.csv,4,rejected,duplicate product id 'shop:p1': a bulk first load keeps the first row of each id"
+        in text
+    )
 
 
 def test_dump_and_load_round_trip(bulk_settings: Settings, bulk_driver: Driver, tmp_path: Path) -> None:
@@ -239,3 +243,19 @@ def test_dump_and_load_round_trip(bulk_settings: Settings, bulk_driver: Driver, 
     assert loaded.restarted
     with connect(bulk_settings) as restored:
         assert graph_stats(restored) == before
+
+
+def test_neo4j_admin_runs_against_the_local_home(bulk_settings: Settings) -> None:
+    env = {
+        "SHOPGRAPH_HOME": str(bulk_settings.home),
+        "SHOPGRAPH_BOLT_PORT": str(bulk_settings.bolt_port),
+        "SHOPGRAPH_HTTP_PORT": str(bulk_settings.http_port),
+    }
+    result = CliRunner().invoke(cli, ["neo4j", "admin", "--json", "--", "--version"], env=env)
+    assert result.exit_code == 0, result.output
+    run = json.loads(result.stdout)
+    assert (run["args"], run["returncode"]) == (["--version"], 0)
+    assert "5.26.30" in run["output"]
+    result = CliRunner().invoke(cli, ["neo4j", "admin", "--", "database", "nosuchcommand"], env=env)
+    assert result.exit_code == 2
+    assert "Unmatched argument" in result.stdout

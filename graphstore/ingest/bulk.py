@@ -208,9 +208,7 @@ class ImportWriter:
             self._departments.setdefault(record.department["id"], props)
             self._targets.setdefault("Department", set()).add(record.department["id"])
         for category in source_category_rows(record):
-            self._categories.setdefault(
-                category["id"], {k: category[k] for k in ("source", "field", "name")}
-            )
+            self._categories.setdefault(category["id"], {k: category[k] for k in ("source", "field", "name")})
             self._targets.setdefault("SourceCategory", set()).add(category["id"])
             if category["parent"] is not None:
                 self._category_edges.add((category["id"], category["parent"]))
@@ -243,7 +241,13 @@ class ImportWriter:
         customer_stubs = self._t.nodes("customer-stubs", "Customer")
         catalog_products = set(self._products)
         coverage = dict.fromkeys(
-            ("purchases", "purchasesOfCatalogProducts", "purchasesOfUnknownProducts", "unknownProducts", "unknownCustomers"),
+            (
+                "purchases",
+                "purchasesOfCatalogProducts",
+                "purchasesOfUnknownProducts",
+                "unknownProducts",
+                "unknownCustomers",
+            ),
             0,
         )
         for batch in chunks(records, _PURCHASE_BATCH):

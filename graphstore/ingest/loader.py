@@ -8,7 +8,7 @@ row read is accounted for: ``read = loaded + repaired + rejected``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -213,7 +213,14 @@ def source_category_rows(record: ProductRecord) -> list[dict[str, Any]]:
     parent = None
     for sc in record.source_categories:
         rows.append(
-            {"id": sc.id, "source": sc.source, "field": sc.field, "name": sc.name, "parent": parent, "category": sc.category}
+            {
+                "id": sc.id,
+                "source": sc.source,
+                "field": sc.field,
+                "name": sc.name,
+                "parent": parent,
+                "category": sc.category,
+            }
         )
         parent = sc.id
     return rows

@@ -162,7 +162,7 @@ def dump(path: Path, as_json: bool) -> None:
     from shopgraph.graphstore.server import admin
 
     with spinner("dumping the database"):
-        report = admin.dump(settings(), path)
+        report = admin.dump_database(settings(), path)
     if as_json:
         print_json(report)
         return
@@ -194,7 +194,7 @@ def load(path: Path, overwrite: bool, as_json: bool) -> None:
     from shopgraph.graphstore.server import admin
 
     with spinner("loading the dump"):
-        report = admin.load(settings(), path, overwrite=overwrite)
+        report = admin.load_database(settings(), path, overwrite=overwrite)
     if as_json:
         print_json(report)
         return

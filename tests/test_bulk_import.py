@@ -230,16 +230,16 @@ def test_rejected_rows_go_to_the_online_loaders_report(tmp_path_factory: pytest.
 
 def test_dump_and_load_round_trip(bulk_settings: Settings, bulk_driver: Driver, tmp_path: Path) -> None:
     before = graph_stats(bulk_driver)
-    dump = admin.dump(bulk_settings, tmp_path / "graph.dump")
+    dump = admin.dump_database(bulk_settings, tmp_path / "graph.dump")
     assert dump.restarted and dump.bytes > 0 and dump.path.is_file()
     with pytest.raises(NotEmpty, match="exists already"):
-        admin.dump(bulk_settings, tmp_path / "graph.dump")
+        admin.dump_database(bulk_settings, tmp_path / "graph.dump")
     with connect(bulk_settings) as changed:
         write(changed, "MATCH (c:Customer) DETACH DELETE c")
         assert "Customer" not in graph_stats(changed).labels
     with pytest.raises(NotEmpty, match="--overwrite"):
-        admin.load(bulk_settings, dump.path)
-    loaded = admin.load(bulk_settings, dump.path, overwrite=True)
+        admin.load_database(bulk_settings, dump.path)
+    loaded = admin.load_database(bulk_settings, dump.path, overwrite=True)
     assert loaded.restarted
     with connect(bulk_settings) as restored:
         assert graph_stats(restored) == before

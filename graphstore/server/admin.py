@@ -160,7 +160,7 @@ def server_stopped(settings: Settings, restart: bool = True) -> Iterator[bool]:
             local.start(settings, timeout_s=SERVER.start_timeout_s)
 
 
-def dump(settings: Settings, path: Path) -> DumpReport:
+def dump_database(settings: Settings, path: Path) -> DumpReport:
     """Dump the local user database to the file ``path`` (``neo4j-admin database dump``).
 
     The server is stopped for the dump and started again if it ran. The dump is written beside
@@ -191,7 +191,7 @@ def dump(settings: Settings, path: Path) -> DumpReport:
     return DumpReport(name, path, path.stat().st_size, run.seconds, was_running)
 
 
-def load(settings: Settings, path: Path, overwrite: bool = False) -> LoadReport:
+def load_database(settings: Settings, path: Path, overwrite: bool = False) -> LoadReport:
     """Load the dump file ``path`` into the local user database (``neo4j-admin database load``).
 
     The server is stopped for the load and started again if it ran; schema, indexes and data all

@@ -273,17 +273,19 @@ def _product_batch(batch: Batch[ProductRecord]) -> None:
     products: list[dict[str, Any]] = []
     brands: dict[str, dict[str, Any]] = {}
     departments: dict[str, dict[str, Any]] = {}
-    categories: dict[str, dict[str, Any]] = {}
-    mappings: dict[str, dict[str, Any]] = {}
+    categories: dict[tuple[str, str | None], dict[str, Any]] = {}
+    mappings: dict[tuple[str, str], dict[str, Any]] = {}
     facts: dict[str, list[dict[str, Any]]] = {rel: [] for rel in FACT_TYPES}
     for record in batch.records:
         merged = product_facts(record)
         if record.department is not None:
             departments[record.department["id"]] = {"id": record.department["id"], "props": record.department}
         for row in source_category_rows(record):
-            categories[row["id"]] = row
+            # Keyed by edge, not by id: two values with one slug under two parents (or mapped to two
+            # categories) keep both edges whatever the batch boundaries, as the bulk load does.
+            categories[(row["id"], row["parent"])] = row
             if row["category"] is not None:
-                mappings[row["id"]] = {"id": row["id"], "category": row["category"]}
+                mappings[(row["id"], row["category"])] = {"id": row["id"], "category": row["category"]}
         for row in brand_rows(record):
             brands.setdefault(row["id"], row)
         for fact in merged:

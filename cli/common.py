@@ -25,6 +25,17 @@ model_option = click.option(
 """The detector's ``--model`` option, shared by ``ingest images`` and ``similar --image``."""
 
 
+def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``-p key=value`` options as a dict of strings; a usage error (exit 2) for a pair without ``=``."""
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected key=value, got {pair!r}", param_hint="--param")
+        params[key.strip()] = value
+    return params
+
+
 def settings() -> Settings:
     return load_settings()
 

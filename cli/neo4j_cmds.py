@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from shopgraph.cli.common import settings
-from shopgraph.cli.render import info, json_option, print_json, print_pairs, spinner
+from shopgraph.cli.common import driver, parse_params, settings
+from shopgraph.cli.render import info, json_option, print_json, print_pairs, print_table, spinner
 from shopgraph.graphstore.core.defaults import SERVER
 from shopgraph.graphstore.server import local as server
 
@@ -129,3 +129,55 @@ def logs(lines: int) -> None:
     for line in server.tail_log(config, lines):
         click.echo(line)
     info(f"(log file: {server.log_path(config)})")
+
+
+@neo4j.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED, required=True)
+@json_option
+def admin(args: tuple[str, ...], as_json: bool) -> None:
+    """Run neo4j-admin against the local home (its jars, conf and data), with ARGS after `--`.
+
+    The exit code is neo4j-admin's. Commands that need the database offline (database import,
+    dump, load, check) need the server stopped first: `shopgraph neo4j stop`; `shopgraph db dump`
+    and `db load` do that for you.
+
+    \b
+    Example:
+      shopgraph neo4j admin -- database info neo4j
+      shopgraph neo4j admin -- server memory-recommendation --memory=8g
+    """
+    from shopgraph.graphstore.server import admin as admin_tool
+
+    run = admin_tool.run_admin(settings(), list(args), check=False)
+    if as_json:
+        print_json(run)
+    else:
+        click.echo(run.output, nl=False)
+    raise SystemExit(run.returncode)
+
+
+@neo4j.command()
+@click.argument("statement")
+@click.option("-p", "--param", "pairs", multiple=True, metavar="KEY=VALUE", help="A parameter (repeatable; strings).")
+@click.option("--write", "write_mode", is_flag=True, help="Run it in a write transaction (default: read-only).")
+@json_option
+def cypher(statement: str, pairs: tuple[str, ...], write_mode: bool, as_json: bool) -> None:
+    """Run one Cypher statement, as cypher-shell would, against the configured server.
+
+    Read-only by default (a read transaction, routed to a reader on a cluster); --write runs it
+    in a write transaction on the leader. Values go in as $parameters with -p.
+
+    \b
+    Example:
+      shopgraph neo4j cypher "MATCH (p:Product) RETURN count(p) AS products"
+      shopgraph neo4j cypher "MATCH (p:Product {id: \\$id}) RETURN p.name" -p id=hm:0108775015
+    """
+    from shopgraph.graphstore.core.runner import run_statement
+
+    config = settings()
+    with driver(config) as handle:
+        result = run_statement(handle, statement, parse_params(pairs), write=write_mode, database=config.database)
+    if as_json:
+        print_json(result.rows)
+    else:
+        print_table(result.rows, result.columns, title=f"{len(result.rows)} rows")

@@ -5,19 +5,9 @@ from __future__ import annotations
 import click
 
 from shopgraph import cypher
-from shopgraph.cli.common import driver, settings
+from shopgraph.cli.common import driver, parse_params, settings
 from shopgraph.cli.render import json_option, print_json, print_table
 from shopgraph.graphstore.core.errors import QueryError
-
-
-def _params(pairs: tuple[str, ...]) -> dict[str, str]:
-    params = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"expected key=value, got {pair!r}", param_hint="--param")
-        params[key.strip()] = value
-    return params
 
 
 @click.command()
@@ -58,7 +48,7 @@ def query(name: str | None, pairs: tuple[str, ...], list_queries: bool, as_json:
         ]
         print_table(rows, title="Named queries (shopgraph query NAME -p key=value)")
         return
-    values = _params(pairs)
+    values = parse_params(pairs)
     _check_params(name, values)
     from shopgraph.graphstore.core.runner import run_query
 

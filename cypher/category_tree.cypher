@@ -10,5 +10,5 @@ WITH c, [n IN reverse(nodes(path)) | n.name] AS names
 WITH c, names, COUNT { MATCH (:Product)-[:IN_CATEGORY]->(:Category)-[:SUBCATEGORY_OF*0..]->(c) } AS products
 WHERE products >= $minProducts
 RETURN c.level AS level, reduce(s = '', n IN names | s + CASE WHEN s = '' THEN '' ELSE ' > ' END + n) AS path, c.id AS id, products,
-       [(s:SourceCategory)-[:MAPS_TO]->(c) | s.source + ':' + s.name] AS retailerLabels
+       COLLECT { MATCH (s:SourceCategory)-[:MAPS_TO]->(c) WITH s.source + ':' + s.name AS label ORDER BY label RETURN label } AS retailerLabels
 ORDER BY path

@@ -9,7 +9,7 @@ MATCH (:Customer {id: $customerId})-[r:PURCHASED]->(p:Product)
 RETURN r.date AS date, p.id AS product, p.name AS name,
        [(p)-[:HAS_BRAND]->(b) | b.name][0] AS brand,
        [(p)-[:IN_CATEGORY]->(c) | c.name][0] AS category,
-       [(p)-[h:HAS_COLOUR]->(k) | k.name] AS colour,
+       COLLECT { MATCH (p)-[:HAS_COLOUR]->(k) RETURN k.name ORDER BY k.name } AS colour,
        r.price AS price, r.channelName AS channel, p.inCatalog AS inCatalog
-ORDER BY date DESC, product
+ORDER BY date DESC, product, r.id
 LIMIT $limit

@@ -5,6 +5,7 @@
 // needs: foundation (catalog)
 MATCH (b:Brand)<-[:HAS_BRAND]-(p:Product)
 WITH b, count(p) AS n ORDER BY n DESC, b.id LIMIT 1
-MATCH path = (b)<-[:HAS_BRAND]-(:Product)-[:HAS_COLOUR|IN_CATEGORY]->()
+MATCH path = (b)<-[:HAS_BRAND]-(p:Product)-[r:HAS_COLOUR|IN_CATEGORY]->(t)
 RETURN path
+ORDER BY p.id, type(r), t.id
 LIMIT 60

@@ -5,7 +5,8 @@
 // needs: foundation (purchases) and `shopgraph reason preferences`
 MATCH (c:Customer)
 WITH c ORDER BY COUNT { (c)-[:PURCHASED]->(:Product {inCatalog: true}) } DESC, c.id LIMIT 1
-MATCH path = (c)-[:PURCHASED|PREFERS]->(x)
+MATCH path = (c)-[r:PURCHASED|PREFERS]->(x)
 WHERE x:Product OR x:Brand OR x:Colour OR (x:Category AND x.level = 3)
 RETURN path
+ORDER BY type(r), x.id, r.id
 LIMIT 60

@@ -42,6 +42,10 @@ _API: dict[str, str] = {
     "ingest_customers": "shopgraph.graphstore.ingest.loader",
     "ingest_purchases": "shopgraph.graphstore.ingest.loader",
     "compute_preferences": "shopgraph.graphstore.ingest.reasoning",
+    "resolve_input": "shopgraph.graphstore.ingest.loader",
+    "bulk_import": "shopgraph.graphstore.ingest.bulk",
+    "dump_database": "shopgraph.graphstore.server.admin",
+    "load_database": "shopgraph.graphstore.server.admin",
     "ingest_images": "shopgraph.vision.ingest",
     "analyse_photo": "shopgraph.vision.analyse",
     "list_customers": "shopgraph.graphstore.core.customers",
@@ -61,9 +65,11 @@ __all__ = [
     "Settings",
     "ShopgraphError",
     "ask",
+    "bulk_import",
     "cold_start",
     "compute_preferences",
     "connect",
+    "dump_database",
     "evaluate_models",
     "explain",
     "fitting_room",
@@ -73,8 +79,10 @@ __all__ = [
     "ingest_images",
     "ingest_purchases",
     "init_schema",
+    "load_database",
     "load_settings",
     "recommend",
+    "resolve_input",
     "run_query",
     "similar",
     "train_models",
@@ -89,8 +97,10 @@ if TYPE_CHECKING:
     from shopgraph.graphstore.core.runner import run_query
     from shopgraph.graphstore.core.schema import init_schema
     from shopgraph.graphstore.core.stats import graph_stats
-    from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases
+    from shopgraph.graphstore.ingest.bulk import bulk_import
+    from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers, ingest_purchases, resolve_input
     from shopgraph.graphstore.ingest.reasoning import compute_preferences
+    from shopgraph.graphstore.server.admin import dump_database, load_database
     from shopgraph.outfits.fitting_room import fitting_room
     from shopgraph.relational.pipeline import evaluate_models, train_models
     from shopgraph.relational.recommend import cold_start, explain, recommend, similar

@@ -4,10 +4,15 @@ The session starts its own Neo4j (the project's embedded server, on free ports,
 in a temporary home) and stops it at the end. An unreachable or broken server is
 a test failure, never a skip. Tests marked ``datasets`` read ../shared/datasets
 and skip when it is absent.
+
+With ``SHOPGRAPH_TEST_ROUTING=1`` every driver of the tests (fixtures, and the CLI through
+``neo4j_settings.bolt_uri``) reaches that server as ``neo4j://``: the routing driver a cluster
+needs, which sends read transactions to readers and writes to the leader (``.ci/run``'s second run).
 """
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +46,7 @@ def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
             "SHOPGRAPH_HOME": str(home),
             "SHOPGRAPH_BOLT_PORT": str(free_port()),
             "SHOPGRAPH_HTTP_PORT": str(free_port()),
+            "SHOPGRAPH_ROUTING": os.environ.get("SHOPGRAPH_TEST_ROUTING", "0"),
         },
         cwd=home,
     )

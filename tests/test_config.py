@@ -33,6 +33,16 @@ def test_external_uri_means_nothing_local(tmp_path: Path) -> None:
     assert s.resolved_password() == "pw"
 
 
+def test_routing_reaches_the_local_server_as_neo4j(tmp_path: Path) -> None:
+    routed = load_settings(env={"SHOPGRAPH_ROUTING": "1", "SHOPGRAPH_BOLT_PORT": "7800"}, cwd=tmp_path)
+    assert (routed.is_local, routed.bolt_uri) == (True, "neo4j://127.0.0.1:7800")
+    (tmp_path / "shopgraph.toml").write_text("[shopgraph]\nrouting = true\n")
+    assert load_settings(env={}, cwd=tmp_path).bolt_uri == "neo4j://127.0.0.1:7687"
+    assert load_settings(env={"SHOPGRAPH_ROUTING": "0"}, cwd=tmp_path).bolt_uri == "bolt://127.0.0.1:7687"
+    with pytest.raises(ConfigError, match="routing must be true or false \\(1 or 0\\), got 'maybe'"):
+        load_settings(env={"SHOPGRAPH_ROUTING": "maybe"}, cwd=tmp_path)
+
+
 def test_bad_values_name_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="bolt_port must be an integer, got 'x'"):
         load_settings(env={"SHOPGRAPH_BOLT_PORT": "x"}, cwd=tmp_path)

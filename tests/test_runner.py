@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from neo4j import Driver, ManagedTransaction
+from neo4j import BoltDriver, Driver, ManagedTransaction, Neo4jDriver
 
+from shopgraph.graphstore.core.config import Settings
 from shopgraph.graphstore.core.errors import QueryError, WriteFailed
-from shopgraph.graphstore.core.runner import Batch, read, read_transaction, write, write_batches
+from shopgraph.graphstore.core.runner import Batch, read, read_transaction, run_statement, write, write_batches
 
 # Test statements; the product's own are in cypher/.
 MERGE_CUSTOMERS = "UNWIND $rows AS row MERGE (c:Customer {id: row.id}) SET c.tier = $tier RETURN count(c) AS n"
@@ -93,3 +94,17 @@ def test_read_transaction_runs_several_reads_in_one_transaction(driver: Driver) 
     assert read_transaction(driver, work, "t-") == (2, ["t-1", "t-2"])
     with pytest.raises(QueryError, match="reading customers failed: Neo.ClientError.Statement.SyntaxError"):
         read_transaction(driver, lambda tx: tx.run("MATCH (").consume(), what="reading customers")
+
+
+def test_the_driver_routes_when_the_session_runs_routed(driver: Driver, neo4j_settings: Settings) -> None:
+    """SHOPGRAPH_TEST_ROUTING=1 (.ci/run's second run) must really reach the server through the routing driver."""
+    assert isinstance(driver, Neo4jDriver if neo4j_settings.routing else BoltDriver)
+    assert neo4j_settings.bolt_uri.startswith("neo4j://" if neo4j_settings.routing else "bolt://")
+
+
+def test_a_typed_statement_runs_read_only_unless_asked_to_write(driver: Driver) -> None:
+    with pytest.raises(QueryError, match=r"statement `CREATE \(c:Customer \{id: \$id\}\)` failed: Neo.ClientError"):
+        run_statement(driver, "CREATE (c:Customer {id: $id})", {"id": "t-1"})
+    created = run_statement(driver, "CREATE (c:Customer {id: $id}) RETURN c.id AS id", {"id": "t-1"}, write=True)
+    assert (created.columns, created.rows) == (["id"], [{"id": "t-1"}])
+    assert run_statement(driver, "MATCH (c:Customer) RETURN count(c) AS n").rows == [{"n": 1}]

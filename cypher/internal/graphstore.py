@@ -119,6 +119,14 @@ RETURN count(r) AS purchases,
        count(DISTINCT CASE WHEN NOT c.inCustomerFile THEN c END) AS unknownCustomers
 """
 
+# Bulk first load (``graphstore.ingest.bulk``): does the database hold anything but the schema's own
+# nodes (vocabulary terms, applied migrations)? One such node makes it non-empty.
+HOLDS_DATA = """
+RETURN EXISTS {
+  MATCH (n) WHERE size(labels(n)) = 0 OR any(l IN labels(n) WHERE NOT l IN $schemaLabels)
+} AS found
+"""
+
 # Graph statistics (``graphstore.core.stats``): every label and type the database holds, then one count each.
 LABEL_COUNTS = "CALL db.labels() YIELD label RETURN label ORDER BY label"
 REL_TYPE_LIST = "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType ORDER BY relationshipType"

@@ -104,3 +104,6 @@ MIGRATION_5: tuple[str, ...] = (
 )
 
 MIGRATION_6: tuple[str, ...] = (unique_id("Outfit"),)
+
+# Bulk first load (``graphstore.ingest.bulk``): the indexes the migrations built over imported data.
+AWAIT_INDEXES_WITHIN = "CALL db.awaitIndexes($seconds)"

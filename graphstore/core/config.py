@@ -4,10 +4,10 @@ Precedence, highest first:
 
 1. environment variables (``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``,
    ``NEO4J_DATABASE``, ``SHOPGRAPH_HOME``, ``SHOPGRAPH_BOLT_PORT``,
-   ``SHOPGRAPH_HTTP_PORT``, ``SHOPGRAPH_BATCH_SIZE``);
+   ``SHOPGRAPH_HTTP_PORT``, ``SHOPGRAPH_BATCH_SIZE``, ``SHOPGRAPH_ROUTING``);
 2. the TOML file named by ``SHOPGRAPH_CONFIG``, else ``shopgraph.toml`` in the project's
    folder if present, with keys ``uri, user, password, database, home, bolt_port, http_port,
-   batch_size`` under a ``[shopgraph]`` table (a relative ``home`` is relative to that folder);
+   batch_size, routing`` under a ``[shopgraph]`` table (a relative ``home`` is relative to that folder);
 3. defaults that work with the embedded local server: home ``.shopgraph`` in the project's
    folder, Bolt on 127.0.0.1:7687, HTTP on 7474, user ``neo4j``, and the password that
    ``shopgraph neo4j install`` generated and stored in ``<home>/neo4j-password``.
@@ -19,7 +19,9 @@ a subfolder uses the project's server instead of offering to install a second on
 port. The defaults themselves live in :mod:`graphstore.core.defaults`.
 
 Setting ``NEO4J_URI`` (or ``uri`` in the file) means "use that server": nothing
-local is installed or started then.
+local is installed or started then. ``routing`` (``SHOPGRAPH_ROUTING=1``) makes the driver reach the
+local server as ``neo4j://`` (the routing driver a cluster or Aura needs) instead of ``bolt://``, so
+the code paths of a cluster deployment run against the one local server.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ PASSWORD_FILE = "neo4j-password"
 PSEUDONYM_KEY_FILE = "pseudonym-key"
 FORGET_SALT_FILE = "forget-salt"
 
-_FILE_KEYS = {"uri", "user", "password", "database", "home", "bolt_port", "http_port", "batch_size"}
+_FILE_KEYS = {"uri", "user", "password", "database", "home", "bolt_port", "http_port", "batch_size", "routing"}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Settings:
     bolt_port: int = SERVER.bolt_port
     http_port: int = SERVER.http_port
     batch_size: int = SERVER.batch_size
+    routing: bool = False
 
     @property
     def is_local(self) -> bool:
@@ -65,7 +70,7 @@ class Settings:
     @property
     def bolt_uri(self) -> str:
         """The URI the driver connects to."""
-        return self.uri or f"bolt://127.0.0.1:{self.bolt_port}"
+        return self.uri or f"{'neo4j' if self.routing else 'bolt'}://127.0.0.1:{self.bolt_port}"
 
     @property
     def browser_url(self) -> str:
@@ -123,6 +128,15 @@ def _int(name: str, value: Any) -> int:
     if number <= 0:
         raise ConfigError(f"{name} must be positive, got {number}")
     return number
+
+
+def _bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ConfigError(f"{name} must be true or false (1 or 0), got {value!r}")
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -191,4 +205,5 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
         bolt_port=_int("bolt_port", pick("SHOPGRAPH_BOLT_PORT", "bolt_port", SERVER.bolt_port)),
         http_port=_int("http_port", pick("SHOPGRAPH_HTTP_PORT", "http_port", SERVER.http_port)),
         batch_size=_int("batch_size", pick("SHOPGRAPH_BATCH_SIZE", "batch_size", SERVER.batch_size)),
+        routing=_bool("routing", pick("SHOPGRAPH_ROUTING", "routing", False)),
     )

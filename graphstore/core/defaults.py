@@ -39,6 +39,16 @@ class ServerDefaults:
 
 
 @dataclass(frozen=True)
+class AdminDefaults:
+    """neo4j-admin on the local home: bulk import, dump and load (``graphstore.server.admin``)."""
+
+    heap_mb: int = 1024  # JVM heap of a neo4j-admin run; the importer works mostly off-heap
+    import_off_heap: str = "4G"  # importer's off-heap cap (its own default, 90% of RAM, starves other work)
+    timeout_s: float = 6 * 3600.0  # a neo4j-admin run taking longer than this is stopped
+    index_timeout_s: int = 3600  # seconds a bulk import waits for the indexes it builds to come online
+
+
+@dataclass(frozen=True)
 class PreferenceDefaults:
     """Customers' PREFERS derived from their purchases (``graphstore.ingest.reasoning``)."""
 
@@ -160,6 +170,7 @@ class OutfitDefaults:
 
 
 SERVER = ServerDefaults()
+ADMIN = AdminDefaults()
 PREFERENCES = PreferenceDefaults()
 RECOMMEND = RecommendDefaults()
 RECOMMENDER = RecommenderDefaults()

@@ -54,3 +54,9 @@ class Busy(ShopgraphError):
     """Another run holds what this one needs (the lock of a photo folder being ingested)."""
 
     exit_code = 10
+
+
+class NotEmpty(ShopgraphError):
+    """The database already holds data that an operation would replace (a bulk first load, a dump load)."""
+
+    exit_code = 11

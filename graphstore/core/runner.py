@@ -419,3 +419,34 @@ def run_maintenance(
     except Neo4jError as e:
         raise QueryError(f"query {name} failed: {e.message or e}") from e
     return QueryResult(name, columns, rows)
+
+
+def run_statement(
+    driver: Driver,
+    statement: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    write: bool = False,
+    database: str | None = None,
+) -> QueryResult:
+    """Run one statement a user typed (as cypher-shell does) in a managed read, or with ``write`` a write, transaction.
+
+    The statement is the user's own; its values still travel as ``params``. On a cluster the
+    read transaction goes to a reader, the write one to the leader.
+
+    Raises:
+        QueryError: the server refused the statement (a write in read mode included).
+    """
+
+    def work(tx: ManagedTransaction) -> tuple[list[str], list[dict[str, Any]]]:
+        result = tx.run(statement, dict(params or {}))
+        keys = list(result.keys())
+        return keys, [{k: plain(v) for k, v in record.items()} for record in result]
+
+    access = "WRITE" if write else "READ"
+    try:
+        with driver.session(database=database, default_access_mode=access) as session:
+            columns, rows = session.execute_write(work) if write else session.execute_read(work)
+    except (Neo4jError, DriverError) as e:
+        raise QueryError(f"{_what(statement)} failed: {_reason(e)}") from e
+    return QueryResult("statement", columns, rows)

@@ -142,63 +142,156 @@ def _default_source(path: Path, fmt: str) -> str:
     return fmt if fmt in ("myntra", "hm") else path.stem
 
 
+@dataclass(frozen=True)
+class InputFile:
+    """An input file checked and resolved: its kind, detected format, source name and encoding."""
+
+    kind: Kind
+    path: Path
+    format: str
+    source: str
+    encoding: str | None
+
+
+def resolve_input(
+    kind: Kind, path: Path, fmt: str = "auto", source: str | None = None, encoding: str | None = None
+) -> InputFile:
+    """``path`` checked as a ``kind`` file: format detected (``auto``) or checked, source defaulted.
+
+    The source defaults to the format for the retailer formats, the file stem for generic.
+
+    Raises:
+        InputError: no such file, not text in ``encoding``, an unknown encoding, or a header of no known format.
+    """
+    encoding = check_encoding(encoding) if encoding else None
+    fmt = check_input(path, kind, fmt, encoding)
+    return InputFile(kind, path, fmt, source or _default_source(path, fmt), encoding)
+
+
+def read_records(
+    file: InputFile, rejects: RejectLog, vocab: Vocabulary
+) -> Iterator[ProductRecord] | Iterator[CustomerRecord] | Iterator[PurchaseRecord]:
+    """The records of ``file`` from the reader of its kind and format, bad rows going to ``rejects``."""
+    path, source, encoding = file.path, file.source, file.encoding
+    if file.kind == "catalog":
+        if file.format == "myntra":
+            return read_myntra_styles(path, vocab, rejects, encoding=encoding)
+        if file.format == "hm":
+            return read_hm_articles(path, vocab, rejects, encoding)
+        return read_generic_catalog(path, vocab, rejects, source, encoding)
+    if file.kind == "customers":
+        if file.format == "hm":
+            return read_hm_customers(path, rejects, source, encoding)
+        return read_generic_customers(path, rejects, source, encoding)
+    if file.format == "hm":
+        return read_hm_transactions(path, rejects, source, encoding=encoding)
+    return read_generic_purchases(path, rejects, source, encoding)
+
+
+def customer_row(record: CustomerRecord) -> dict[str, Any]:
+    """The parameter row of ``UPSERT_CUSTOMERS``."""
+    return {"id": record.id, "source": record.source, "sourceFile": record.source_file, "props": record.properties}
+
+
+def product_facts(record: ProductRecord) -> list[MergedFact]:
+    """Every fact a catalog row asserts: its extracted facts merged, then its department and source category.
+
+    The department (``IN_DEPARTMENT``) and the most specific source category (``LISTED_AS``) are
+    read from columns, so they are asserted with confidence 1.
+    """
+    merged = merge_facts(record.facts)
+    if record.department is not None:
+        merged.append(_asserted("IN_DEPARTMENT", record.department["id"], "column:department_name"))
+    if record.source_categories:
+        leaf = record.source_categories[-1]
+        merged.append(_asserted("LISTED_AS", leaf.id, f"column:{leaf.field}"))
+    return merged
+
+
+def source_category_rows(record: ProductRecord) -> list[dict[str, Any]]:
+    """The row's source categories from the top down, each with its ``parent`` id and mapped ``category`` (or None)."""
+    rows = []
+    parent = None
+    for sc in record.source_categories:
+        rows.append(
+            {
+                "id": sc.id,
+                "source": sc.source,
+                "field": sc.field,
+                "name": sc.name,
+                "parent": parent,
+                "category": sc.category,
+            }
+        )
+        parent = sc.id
+    return rows
+
+
+def brand_rows(record: ProductRecord) -> list[dict[str, Any]]:
+    """The row's brand and the brands it is a line of, each with its ``parent`` id and name (or None)."""
+    rows = []
+    brand = record.brand
+    while brand is not None:
+        rows.append(
+            {
+                "id": brand.id,
+                "name": brand.name,
+                "parent": brand.parent.id if brand.parent else None,
+                "parentName": brand.parent.name if brand.parent else None,
+            }
+        )
+        brand = brand.parent
+    return rows
+
+
+def product_row(record: ProductRecord, merged: list[MergedFact]) -> dict[str, Any]:
+    """The parameter row of ``UPSERT_PRODUCTS`` (and ``DELETE_STALE_FACTS``, which reads ``factKeys``)."""
+    return {
+        "id": record.id,
+        "source": record.source,
+        "sourceId": record.source_id,
+        "name": record.name,
+        "sourceFile": record.source_file,
+        "line": record.line,
+        "props": record.properties,
+        "factKeys": [f"{f.rel}|{f.target}" for f in merged],
+    }
+
+
+def fact_row(record: ProductRecord, fact: MergedFact) -> dict[str, Any]:
+    """The parameter row of ``FACT_QUERIES[fact.rel]``: the fact with its provenance (rule, rules, confidence, file)."""
+    return {
+        "product": record.id,
+        "target": fact.target,
+        "rule": fact.rule,
+        "rules": list(fact.rules),
+        "confidence": fact.confidence,
+        "source": record.source_file,
+    }
+
+
 def _product_batch(batch: Batch[ProductRecord]) -> None:
     products: list[dict[str, Any]] = []
     brands: dict[str, dict[str, Any]] = {}
     departments: dict[str, dict[str, Any]] = {}
-    categories: dict[str, dict[str, Any]] = {}
-    mappings: dict[str, dict[str, Any]] = {}
+    categories: dict[tuple[str, str | None], dict[str, Any]] = {}
+    mappings: dict[tuple[str, str], dict[str, Any]] = {}
     facts: dict[str, list[dict[str, Any]]] = {rel: [] for rel in FACT_TYPES}
     for record in batch.records:
-        merged = merge_facts(record.facts)
+        merged = product_facts(record)
         if record.department is not None:
             departments[record.department["id"]] = {"id": record.department["id"], "props": record.department}
-            merged.append(_asserted("IN_DEPARTMENT", record.department["id"], "column:department_name"))
-        parent = None
-        for sc in record.source_categories:
-            categories[sc.id] = {"id": sc.id, "source": sc.source, "field": sc.field, "name": sc.name, "parent": parent}
-            if sc.category is not None:
-                mappings[sc.id] = {"id": sc.id, "category": sc.category}
-            parent = sc.id
-        if record.source_categories:
-            merged.append(
-                _asserted("LISTED_AS", record.source_categories[-1].id, f"column:{record.source_categories[-1].field}")
-            )
-        brand = record.brand
-        while brand is not None:
-            brands.setdefault(
-                brand.id,
-                {
-                    "id": brand.id,
-                    "name": brand.name,
-                    "parent": brand.parent.id if brand.parent else None,
-                    "parentName": brand.parent.name if brand.parent else None,
-                },
-            )
-            brand = brand.parent
+        for row in source_category_rows(record):
+            # Keyed by edge, not by id: two values with one slug under two parents (or mapped to two
+            # categories) keep both edges whatever the batch boundaries, as the bulk load does.
+            categories[(row["id"], row["parent"])] = row
+            if row["category"] is not None:
+                mappings[(row["id"], row["category"])] = {"id": row["id"], "category": row["category"]}
+        for row in brand_rows(record):
+            brands.setdefault(row["id"], row)
         for fact in merged:
-            facts[fact.rel].append(
-                {
-                    "product": record.id,
-                    "target": fact.target,
-                    "rule": fact.rule,
-                    "rules": list(fact.rules),
-                    "confidence": fact.confidence,
-                    "source": record.source_file,
-                }
-            )
-        products.append(
-            {
-                "id": record.id,
-                "source": record.source,
-                "sourceId": record.source_id,
-                "name": record.name,
-                "sourceFile": record.source_file,
-                "line": record.line,
-                "props": record.properties,
-                "factKeys": [f"{f.rel}|{f.target}" for f in merged],
-            }
-        )
+            facts[fact.rel].append(fact_row(record, fact))
+        products.append(product_row(record, merged))
     batch.run(q.UPSERT_PRODUCTS, rows=products)
     if brands:
         batch.run(q.UPSERT_BRANDS, rows=list(brands.values()))
@@ -223,34 +316,48 @@ def _lines(records: list[Any]) -> str:
 
 
 def _run(
-    kind: Kind,
-    path: Path,
-    fmt: str,
-    source: str,
-    records: Callable[[RejectLog], Iterable[Any]],
+    file: InputFile,
+    vocab: Vocabulary,
     work: Callable[[Batch[Any]], None],
     writer: BatchWriter,
     rejects_path: Path | None,
     progress: Progress | None,
-    withhold_raw: bool = False,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> IngestReport:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
     if rejects_path is not None:
         # A report left by an earlier run of the same file would describe rows that now load.
         rejects_path.unlink(missing_ok=True)
-    with RejectLog(rejects_path, withhold_raw) as rejects:
-        summary = writer.write(records(rejects), work, _lines, progress)
+    with RejectLog(rejects_path, pseudonymiser is not None) as rejects:
+        found = read_records(file, rejects, vocab)
+        if pseudonymiser is not None:
+            found = pseudonymised(found, pseudonymiser)
+        summary = writer.write(found, work, _lines, progress)
+    return file_report(file, rejects, summary)
+
+
+def pseudonymised(records: Iterable[Any], pseudonymiser: Pseudonymiser) -> Iterator[Any]:
+    """``records`` with customer ids (and the purchase ids hashed from them) replaced by their keyed pseudonyms."""
+    for r in records:
+        if isinstance(r, CustomerRecord):
+            yield replace(r, id=pseudonymiser.customer(r.id))
+        elif isinstance(r, PurchaseRecord):
+            yield replace(r, id=pseudonymiser.purchase(r.id), customer=pseudonymiser.customer(r.customer))
+        else:
+            yield r
+
+
+def file_report(file: InputFile, rejects: RejectLog, summary: WriteSummary) -> IngestReport:
+    """The report of ``file`` read through ``rejects`` and written as ``summary`` says (``summary.rows`` rows)."""
     return IngestReport(
-        kind=kind,
-        file=str(path),
-        format=fmt,
-        source=source,
+        kind=file.kind,
+        file=str(file.path),
+        format=file.format,
+        source=file.source,
         read=rejects.rows_read,
         loaded=summary.rows - rejects.repaired,
         rejected=rejects.rejected,
         repaired=rejects.repaired,
-        rejects_file=str(rejects_path) if rejects_path and (rejects.rejected or rejects.repaired) else None,
+        rejects_file=str(rejects.path) if rejects.path and (rejects.rejected or rejects.repaired) else None,
         write=summary,
         first_errors=rejects.first_errors,
     )
@@ -292,20 +399,10 @@ def ingest_catalog(
         WriteFailed: a batch failed after retries.
     """
     vocab = vocab or load_vocabulary()
-    encoding = check_encoding(encoding) if encoding else None
-    fmt = check_input(path, "catalog", fmt, encoding)
-    source = source or _default_source(path, fmt)
+    file = resolve_input("catalog", path, fmt, source, encoding)
     seed_vocabulary(driver, vocab, database)
-
-    def records(rejects: RejectLog) -> Iterator[ProductRecord]:
-        if fmt == "myntra":
-            return read_myntra_styles(path, vocab, rejects, encoding=encoding)
-        if fmt == "hm":
-            return read_hm_articles(path, vocab, rejects, encoding)
-        return read_generic_catalog(path, vocab, rejects, source, encoding)
-
     writer = BatchWriter(driver, batch_size, database=database)
-    return _run("catalog", path, fmt, source, records, _product_batch, writer, rejects_path, progress)
+    return _run(file, vocab, _product_batch, writer, rejects_path, progress)
 
 
 def ingest_customers(
@@ -325,30 +422,13 @@ def ingest_customers(
     With ``pseudonymiser``, each customer's id is replaced by its keyed pseudonym before anything
     is written, and the rejects report leaves out the raw lines (see ``graphstore.core.pseudonym``).
     """
-    encoding = check_encoding(encoding) if encoding else None
-    fmt = check_input(path, "customers", fmt, encoding)
-    source = source or _default_source(path, fmt)
-
-    def records(rejects: RejectLog) -> Iterator[CustomerRecord]:
-        found = (
-            read_hm_customers(path, rejects, source, encoding)
-            if fmt == "hm"
-            else read_generic_customers(path, rejects, source, encoding)
-        )
-        if pseudonymiser is None:
-            return found
-        return (replace(c, id=pseudonymiser.customer(c.id)) for c in found)
+    file = resolve_input("customers", path, fmt, source, encoding)
 
     def work(batch: Batch[CustomerRecord]) -> None:
-        rows = [
-            {"id": c.id, "source": c.source, "sourceFile": c.source_file, "props": c.properties} for c in batch.records
-        ]
-        batch.run(q.UPSERT_CUSTOMERS, rows=rows)
+        batch.run(q.UPSERT_CUSTOMERS, rows=[customer_row(c) for c in batch.records])
 
     writer = BatchWriter(driver, batch_size, database=database)
-    return _run(
-        "customers", path, fmt, source, records, work, writer, rejects_path, progress, pseudonymiser is not None
-    )
+    return _run(file, load_vocabulary(), work, writer, rejects_path, progress, pseudonymiser)
 
 
 def purchase_rows(records: list[PurchaseRecord]) -> list[dict[str, Any]]:
@@ -392,31 +472,17 @@ def ingest_purchases(
     With ``pseudonymiser``, the customer ids and the purchase ids hashed from them are replaced by
     keyed pseudonyms (the same as ``ingest_customers`` gives under the same key).
     """
-    encoding = check_encoding(encoding) if encoding else None
-    fmt = check_input(path, "purchases", fmt, encoding)
-    source = source or _default_source(path, fmt)
-
-    def records(rejects: RejectLog) -> Iterator[PurchaseRecord]:
-        found = (
-            read_hm_transactions(path, rejects, source, encoding=encoding)
-            if fmt == "hm"
-            else read_generic_purchases(path, rejects, source, encoding)
-        )
-        if pseudonymiser is None:
-            return found
-        return (replace(p, id=pseudonymiser.purchase(p.id), customer=pseudonymiser.customer(p.customer)) for p in found)
+    file = resolve_input("purchases", path, fmt, source, encoding)
 
     def work(batch: Batch[PurchaseRecord]) -> None:
         batch.run(q.UPSERT_PURCHASES, rows=purchase_rows(batch.records))
 
     writer = BatchWriter(driver, batch_size, database=database)
-    report = _run(
-        "purchases", path, fmt, source, records, work, writer, rejects_path, progress, pseudonymiser is not None
-    )
+    report = _run(file, load_vocabulary(), work, writer, rejects_path, progress, pseudonymiser)
     coverage = read(
         driver,
         q.PURCHASE_COVERAGE,
-        {"sourceFile": f"{source}:{path.name}"},
+        {"sourceFile": f"{file.source}:{path.name}"},
         what="reading the purchase coverage",
         database=database,
     )

@@ -205,7 +205,7 @@ def start(settings: Settings, timeout_s: float = SERVER.start_timeout_s, progres
     java = _check_java()
     check_ports(settings)
     password = settings.resolved_password()
-    heap_mb = _write_conf(settings)
+    heap_mb = write_conf(settings)
     if not _database_initialised(settings):
         _set_initial_password(settings, java, password)
     _notify(progress, f"starting Neo4j {_installed_version(settings)} on {settings.bolt_uri}")
@@ -253,6 +253,19 @@ def status(settings: Settings) -> ServerStatus:
     installed = (settings.neo4j_home / "install.json").exists()
     base = "not running" if installed else "not installed: run `shopgraph neo4j install`"
     return _status(settings, None, _join(base, note))
+
+
+def java_command(settings: Settings) -> tuple[list[str], dict[str, str]]:
+    """The ``java -cp <home's jars>`` prefix and environment that run a Neo4j tool against the local home.
+
+    Raises:
+        ConfigError: an external server is configured (NEO4J_URI).
+        ServerError: Neo4j is not installed in the home, or Java is missing or too old.
+    """
+    _require_local(settings)
+    _require_installed(settings)
+    home = settings.neo4j_home.absolute()
+    return [_check_java(), "-cp", _classpath(home)], _java_env(home)
 
 
 def log_path(settings: Settings) -> Path:
@@ -602,7 +615,7 @@ def _java_env(home: Path) -> dict[str, str]:
     return {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
 
 
-def _write_conf(settings: Settings) -> int:
+def write_conf(settings: Settings) -> int:
     """Write ``conf/neo4j.conf`` sized for this machine; returns the max heap in MiB."""
     heap, pagecache = memory_plan(psutil.virtual_memory().total)
     conf = settings.neo4j_home / "conf" / "neo4j.conf"

@@ -168,7 +168,9 @@ def test_export_gives_everything_the_graph_holds(shop: Driver, neo4j_settings: S
         ("Colour", "black", "colour")
     ]
     assert [(r["rank"], r["product"], r["score"]) for r in data.recommended] == [(1, "tiny:A", 2.0), (2, "tiny:D", 1.0)]
-    assert data.other_relationships == []
+    assert [(r["type"], r["direction"], r["labels"], r["other"]) for r in data.other_relationships] == [
+        ("STYLED_FOR", "in", ["Outfit"], "look-x")
+    ]
     assert data.files == {
         "models/gnn-x.pt": ["id", "vector float32 LE"],
         "reports/rejects-purchases-purchases.csv": ["id"],

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from shopgraph.assistant.shop_api import ShopApi
 from shopgraph.assistant.uploads import Form, RequestError, body_limit, positive_int, read_form
 from shopgraph.graphstore.core.defaults import RECOMMEND, SERVE
 from shopgraph.graphstore.core.errors import InputError, QueryError, ServerError, ShopgraphError
+from shopgraph.graphstore.core.http_thread import ThreadedServer
 from shopgraph.graphstore.core.jsonable import to_json
 
 PAGE_FILES = {
@@ -207,23 +207,16 @@ class _ShopHTTPServer6(_ShopHTTPServer):
 
 
 @dataclass
-class ShopServer:
-    """A running shopper's page: its URL, the API it serves, and how to stop it."""
+class ShopServer(ThreadedServer):
+    """A running shopper's page: its URL, the API it serves, and how to stop it (``wait``, ``close``)."""
 
     httpd: _ShopHTTPServer
-    thread: threading.Thread
     api: ShopApi
     url: str
 
-    def wait(self) -> None:
-        """Block until the server stops (Ctrl-C interrupts the wait)."""
-        self.thread.join()
-
     def close(self) -> None:
         """Stop serving, release the port and the uploads folder."""
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
+        super().close()
         self.api.close()
 
 
@@ -304,8 +297,7 @@ def bind_shop_server(
     httpd.log = log
     bound = int(httpd.server_address[1])
     shown = f"[{host}]" if ":" in host else host
-    thread = threading.Thread(target=httpd.serve_forever, name=f"shop-server-{bound}", daemon=True)
-    thread.start()
+    thread = ShopServer.start_thread(httpd, f"shop-server-{bound}")
     return ShopServer(httpd, thread, api, f"http://{shown}:{bound}/")
 
 

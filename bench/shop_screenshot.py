@@ -4,7 +4,7 @@
 
 Starts from a running server: the one the settings name (after ``make demo``, the local one with the
 demo graph; its photos ingested with ``shopgraph ingest images``). Serves the page on a free loopback
-port (``assistant.serving``), picks the catalog photo of ``--product`` from the page's strip, waits
+port (``assistant.serving``), picks the catalog photo of ``--product`` (default: the first) from the page's strip, waits
 for its detections and matches, asks ``--question`` about it, picks the most active customer, shows
 their recommendations and saves ``<out>/shopper-page.png``.
 
@@ -41,6 +41,11 @@ class ShopPage:
             "the page's photos and customers",
             lambda: self.driver.find_element(By.TAG_NAME, "body").get_attribute("data-ready"),
         )
+
+    def sample_products(self) -> list[str]:
+        """The products of the sample photos the page offers, in order."""
+        found = self.driver.find_elements(By.CSS_SELECTOR, "#samples button")
+        return [b.get_attribute("data-product") or "" for b in found]
 
     def pick_photo(self, product: str) -> list[str]:
         """Pick the sample photo of ``product``; wait for its detections; return each detection's heading."""
@@ -87,7 +92,7 @@ class ShopPage:
         return [li.get_attribute("data-product") or "" for li in items]
 
 
-def take_screenshot(out: Path, product: str, question: str) -> Path:
+def take_screenshot(out: Path, product: str | None, question: str) -> Path:
     """Drive the page against the settings' server; save and return ``<out>/shopper-page.png``."""
     out.mkdir(parents=True, exist_ok=True)
     settings = load_settings()
@@ -100,7 +105,7 @@ def take_screenshot(out: Path, product: str, question: str) -> Path:
         ):
             page = ShopPage(driver)
             page.open(server.url)
-            page.pick_photo(product)
+            page.pick_photo(product or page.sample_products()[0])
             page.ask(question)
             page.recommend()
             shot = out / "shopper-page.png"
@@ -113,7 +118,7 @@ def take_screenshot(out: Path, product: str, question: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("docs/img"), help="folder for the PNG file")
-    parser.add_argument("--product", default="myntra:10008", help="the product whose catalog photo is picked")
+    parser.add_argument("--product", help="the product whose catalog photo is picked (default: the first offered)")
     parser.add_argument("--question", default="这件衣服是什么颜色？", help="the question asked about it")
     args = parser.parse_args(argv)
     print(take_screenshot(args.out, args.product, args.question))

@@ -105,6 +105,18 @@ def _look(driver: Driver, path: Path, model_path: Path | None, database: str | N
     )
 
 
+def photo_analyser(model_path: Path | None = None) -> PhotoAnalyser:
+    """The vision models :func:`look_at` analyses photos with, loaded once per process and weights file.
+
+    A long-running process (``shopgraph serve``) loads them once at its start and hands them to
+    ``shopgraph.vision.similar_products``, so one copy serves both.
+
+    Raises:
+        InputError: the detector or embedder weights cannot be loaded.
+    """
+    return _analyser(model_path)
+
+
 @lru_cache(maxsize=2)
 def _analyser(model_path: Path | None) -> PhotoAnalyser:
     from shopgraph.vision import PhotoAnalyser

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from shopgraph.graphstore.core.jsonable import to_json
 
 if TYPE_CHECKING:
     from shopgraph.relational.recommend import Recommendations
@@ -29,21 +27,9 @@ def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON instead of tables.")(f)
 
 
-def _default(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "iso_format"):
-        return value.iso_format()
-    return str(value)
-
-
 def print_json(data: Any) -> None:
     """Write ``data`` (dataclasses, paths and dates included) as indented JSON on stdout."""
-    click.echo(json.dumps(data, default=_default, indent=2, ensure_ascii=False))
+    click.echo(to_json(data))
 
 
 def _cell(value: Any) -> str:

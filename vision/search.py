@@ -58,6 +58,7 @@ class DetectionMatches:
     box: tuple[float, float, float, float] | None
     colour: str | None
     matches: tuple[ProductMatch, ...]
+    polygon: tuple[tuple[float, float], ...] = ()
 
 
 def similar_products(
@@ -67,6 +68,7 @@ def similar_products(
     model_path: Path | None = None,
     candidates: int = 100,
     database: str | None = None,
+    analyser: PhotoAnalyser | None = None,
 ) -> list[DetectionMatches]:
     """The ``k`` closest catalog products for every object detected in the photo at ``image_path``.
 
@@ -78,12 +80,15 @@ def similar_products(
         candidates: nearest index entries fetched per detection before keeping those of photos
             that depict products (default 100); raise it if the graph holds many photos of no product.
         database: the database to read.
+        analyser: models already loaded (:meth:`PhotoAnalyser.load`), for a process that searches many
+            photos; default: loaded for this call from ``model_path``.
 
     Returns:
         One entry per detection, most confident first; a single whole-photo entry if there is none.
 
     Raises:
-        ValueError: ``k`` or ``candidates`` is not positive, or ``candidates`` < ``k``.
+        ValueError: ``k`` or ``candidates`` is not positive, or ``candidates`` < ``k``; or both
+            ``model_path`` and ``analyser`` are given.
         InputError: the photo cannot be loaded (the reason says why) or the weights cannot.
         QueryError: the vector index is missing or the query fails.
     """
@@ -92,7 +97,9 @@ def similar_products(
     photo = load_image(image_path)
     if photo.pixels is None:
         raise InputError(f"{image_path}: {photo.reason}")
-    analyser = PhotoAnalyser.load(model_path)
+    if analyser is not None and model_path is not None:
+        raise ValueError("give either model_path or a loaded analyser, not both")
+    analyser = analyser or PhotoAnalyser.load(model_path)
     analysis = analyser.analyse(photo, colours=colour_matcher(driver, database=database))
     if not analysis.objects:
         return [
@@ -115,6 +122,7 @@ def similar_products(
             found.box,
             found.colour_name,
             _search(driver, found.embedding.tolist(), DETECTION_INDEX, k, candidates, database),
+            found.detection.polygon,
         )
         for found in analysis.objects
     ]

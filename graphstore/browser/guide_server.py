@@ -8,7 +8,6 @@ for its no-cache request headers is answered. The guide is built again for every
 from __future__ import annotations
 
 import html
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 from shopgraph.graphstore.browser import guide as browser
 from shopgraph.graphstore.core.config import Settings
 from shopgraph.graphstore.core.errors import ServerError, ShopgraphError
+from shopgraph.graphstore.core.http_thread import ThreadedServer
 
 _TYPES = {
     f"/{browser.GUIDE_FILE}": "text/html; charset=utf-8",
@@ -84,27 +84,16 @@ class _GuideHTTPServer(ThreadingHTTPServer):
 
 
 @dataclass
-class GuideServer:
-    """A running guide server: its URLs, the paths it has served, and how to stop it."""
+class GuideServer(ThreadedServer):
+    """A running guide server: its URLs, the paths it has served, and how to stop it (``wait``, ``close``)."""
 
     httpd: _GuideHTTPServer
-    thread: threading.Thread
     setup: browser.BrowserSetup
 
     @property
     def requests(self) -> list[str]:
         """Paths requested so far, oldest first."""
         return list(self.httpd.requests)
-
-    def wait(self) -> None:
-        """Block until the server stops (Ctrl-C interrupts the wait)."""
-        self.thread.join()
-
-    def close(self) -> None:
-        """Stop serving and release the port."""
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
 
 
 def start_guide_server(settings: Settings, port: int = browser.DEFAULT_PORT) -> GuideServer:
@@ -133,8 +122,7 @@ def start_guide_server(settings: Settings, port: int = browser.DEFAULT_PORT) -> 
         httpd.server_close()
         raise
     httpd.requests = []
-    thread = threading.Thread(target=httpd.serve_forever, name=f"guide-server-{bound}", daemon=True)
-    thread.start()
+    thread = GuideServer.start_thread(httpd, f"guide-server-{bound}")
     return GuideServer(httpd, thread, browser.browser_setup(settings, bound))
 
 

@@ -169,6 +169,16 @@ class OutfitDefaults:
     seed: int = 0
 
 
+@dataclass(frozen=True)
+class ServeDefaults:
+    """The shopper's page and its JSON API (``shopgraph serve``, ``assistant.serving``)."""
+
+    host: str = "127.0.0.1"  # loopback: other machines reach the page only with --public
+    port: int = 8765  # the page's port
+    max_upload_bytes: int = 8 * 1024 * 1024  # largest photo accepted (8 MiB)
+    sample_photos: int = 12  # catalog photos the page offers to pick from
+
+
 SERVER = ServerDefaults()
 ADMIN = AdminDefaults()
 PREFERENCES = PreferenceDefaults()
@@ -178,3 +188,4 @@ EVALUATION = EvaluationDefaults()
 VISION = VisionDefaults()
 DEMO = DemoDefaults()
 OUTFITS = OutfitDefaults()
+SERVE = ServeDefaults()

@@ -118,7 +118,7 @@ LABEL_STYLES: tuple[LabelStyle, ...] = (
     LabelStyle("Detection", "#9575CD", "#7E57C2", _LIGHT, 45, "{class}", "an object the detector found in a photo"),
     LabelStyle("Policy", "#4DB6AC", "#26A69A", _DARK, 50, "{title}", "a returns, sizes or delivery policy"),
     LabelStyle("ModelRun", "#607D8B", "#455A64", _LIGHT, 50, "{id}", "a trained model version and its metrics"),
-    LabelStyle("Outfit", "#A1887F", "#795548", _LIGHT, 55, "{id}", "a look the fitting room built; INCLUDES its pieces"),
+    LabelStyle("Outfit", "#A1887F", "#795548", _LIGHT, 55, "{id}", "a look the fitting room built"),
 )
 
 # Relationship type -> (colour, shaft width in px, caption template).

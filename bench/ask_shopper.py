@@ -53,8 +53,10 @@ from shopgraph.assistant.answer import ask
 from shopgraph.assistant.context import Answer
 from shopgraph.assistant.linking import EntityLinker
 from shopgraph.assistant.shopper_photos import shopper_photo
+from shopgraph.cypher.internal import bench as bq
 from shopgraph.demo import sample_dir
 from shopgraph.graphstore.core.defaults import VISION
+from shopgraph.graphstore.core.runner import read
 from shopgraph.graphstore.core.vocab import chinese_names, load_vocabulary
 from shopgraph.vision.dataset import CatalogPhoto, catalog_photos, split_products
 
@@ -289,10 +291,7 @@ def main(argv: list[str] | None = None) -> None:
         loaded = build_graph(bench.driver, args.datasets, args.photos)
         print(f"graph: {loaded}", file=sys.stderr)
         in_graph = {
-            r["product"]
-            for r in bench.driver.execute_query(
-                "MATCH (i:Image)-[:DEPICTS]->(p:Product) RETURN DISTINCT p.id AS product"
-            ).records
+            r["product"] for r in read(bench.driver, bq.PRODUCTS_WITH_PHOTOS, {}, what="the photographed products")
         }
         own = pick([p for p in own_all if p.item in in_graph], args.own)
         unseen = pick(unseen_all, args.unseen)

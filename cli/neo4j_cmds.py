@@ -170,7 +170,7 @@ def cypher(statement: str, pairs: tuple[str, ...], write_mode: bool, as_json: bo
     \b
     Example:
       shopgraph neo4j cypher "MATCH (p:Product) RETURN count(p) AS products"
-      shopgraph neo4j cypher "MATCH (p:Product {id: \\$id}) RETURN p.name" -p id=hm:0108775015
+      shopgraph neo4j cypher "MATCH (p:Product {id: \\$id}) RETURN p.name" -p id=hm:0111586001
     """
     from shopgraph.graphstore.core.runner import run_statement
 

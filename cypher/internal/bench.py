@@ -135,3 +135,8 @@ CALL (c, row) {
                             modelVersion: $version, trainedAt: datetime()}]->(p)
 }
 """
+
+# --- bench.ask_shopper ---------------------------------------------------------------------------
+
+# The products whose catalog photo the benchmark graph holds.
+PRODUCTS_WITH_PHOTOS = "MATCH (:Image)-[:DEPICTS]->(p:Product) RETURN DISTINCT p.id AS product"

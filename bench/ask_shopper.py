@@ -168,10 +168,7 @@ def judge(asked: Asked, answer: Answer) -> tuple[bool, bool]:
     said = values[0]
     if said not in vocab.terms["Category"]:
         return False, False
-    lineage = [asked.expected]
-    while (parent := vocab.terms["Category"][lineage[-1]].parent) is not None:
-        lineage.append(parent)
-    return said in lineage and vocab.category_level(said) >= 2, said == asked.expected
+    return said in vocab.category_lineage(asked.expected) and vocab.category_level(said) >= 2, said == asked.expected
 
 
 def bootstrap(rows: Sequence[dict[str, Any]], key: str, seed: int = 0, draws: int = 1000) -> tuple[float, float, float]:

@@ -84,6 +84,9 @@ class RankerSettings:
     # Rank the customer's own past products first (in the model's order among themselves), then the
     # rest by score: the shop's rule for repeat buyers, the model's order for everything new.
     own_first: bool = False
+    # Their order among themselves with ``own_first``: "model" (by score) or "recency" (the rule's:
+    # last bought first, then most bought), so repeat buyers get exactly the rule's head of list.
+    own_order: str = "model"
     train_cutoffs: int = 16  # earlier cut-offs whose windows are the training labels
     train_step: int = 7  # days between them (their windows overlap: more groups from little data)
     horizon: int = 28
@@ -114,6 +117,8 @@ class LearnedRanker:
         unknown = [e for e in self.settings.embeddings if e not in EMBEDDINGS]
         if unknown:
             raise ConfigError(f"unknown ranker embedding {unknown[0]!r}; known: {', '.join(EMBEDDINGS)}")
+        if self.settings.own_order not in ("model", "recency"):
+            raise ConfigError(f"unknown ranker own_order {self.settings.own_order!r}; known: model, recency")
         missing = [e for e in self.settings.embeddings if e in ("gnn", "kge") and e not in (vector_sources or {})]
         if missing:
             raise ConfigError(f"the ranker uses {missing[0]} vectors but was given no way to compute them")
@@ -274,11 +279,17 @@ class LearnedRanker:
     ) -> tuple[PairFeatures, NDArray[np.float64], list[NDArray[np.int64]]]:
         """The scored candidates and, per customer, the feature rows of its best ``k``, best first
         (score descending, then product position; with ``own_first`` the customer's own products
-        before the others)."""
+        before the others, in ``own_order``)."""
         features, scores = self.scored(customers)
         keys: tuple[NDArray, ...] = (features.products, -scores)
         if self.settings.own_first and features.values.shape[0]:
-            keys += (-(features.column("own_count") > 0).astype(np.int8),)
+            counts = features.column("own_count")
+            own = counts > 0
+            if self.settings.own_order == "recency":
+                # The rule's order: fewest days since the last purchase, then the most purchases.
+                days = np.where(own, features.column("own_days"), 0.0)
+                keys += (np.where(own, -counts, 0.0), days)
+            keys += (-own.astype(np.int8),)
         order = np.lexsort((*keys, features.rows))
         rows = features.rows[order]
         starts = np.searchsorted(rows, np.arange(customers.shape[0]))

@@ -7,8 +7,8 @@ candidate sources that proposed it and the reasons that drove its score
 the popular list, each such entry saying so.
 
 With an :class:`~relational.exposure_cap.ExposureCap`, each list is cut from the ranker's best
-``pool × k`` by :func:`~relational.exposure_cap.cap_list` instead of taking the best ``k``: the
-fairness audit's mitigation knob (docs/fairness.md measures what it costs).
+``pool × k`` and the popular filler by :func:`~relational.exposure_cap.cap_list` instead of
+taking the best ``k``: the fairness audit's mitigation knob (docs/fairness.md measures what it costs).
 """
 
 from __future__ import annotations
@@ -35,11 +35,25 @@ class ServedItem:
     cited: tuple[str, ...]
 
 
-def _capped(rows: np.ndarray, products: np.ndarray, group: np.ndarray, k: int, cap: ExposureCap) -> np.ndarray:
-    """The feature rows of the capped list chosen from ``rows`` (one customer's ranking, best first)."""
+def _plan(
+    rows: np.ndarray,
+    products: np.ndarray,
+    popular: np.ndarray,
+    k: int,
+    group: np.ndarray | None,
+    cap: ExposureCap | None,
+) -> list[tuple[int, int]]:
+    """One customer's list as ``(feature row, product)`` pairs, best first: the ranked candidates
+    ``rows``, then the popular products it lacks (feature row -1), ``k`` in all; with ``cap``, the
+    capped choice (:func:`~relational.exposure_cap.cap_list`) over the candidates and the popular
+    filler together, so the filler cannot crowd a group the cap keeps out."""
     row_of = {int(products[row]): int(row) for row in rows.tolist()}
-    chosen = cap_list(products[rows], group, k, cap.max_share)
-    return np.array([row_of[int(p)] for p in chosen if p >= 0], dtype=np.int64)
+    ranked = [int(p) for p in products[rows].tolist()] + [int(p) for p in popular.tolist() if int(p) not in row_of]
+    if cap is not None and group is not None:
+        chosen = [int(p) for p in cap_list(np.array(ranked, dtype=np.int64), group, k, cap.max_share) if p >= 0]
+    else:
+        chosen = ranked[:k]
+    return [(row_of.get(p, -1), p) for p in chosen]
 
 
 def served_lists(
@@ -52,25 +66,29 @@ def served_lists(
     by default).
     """
     buyers = np.unique(view.purchases.customer).astype(np.int64)
-    popular = ranker.popular(k * 2)
+    # With a cap, a deeper popular filler: its head may all be one group.
+    popular = ranker.popular(k * 2 * (cap.pool if cap is not None else 1))
     group = snapshot_groups(view, cap.dimension) if cap is not None else None
     out: dict[str, list[ServedItem]] = {}
     for start in range(0, buyers.shape[0], batch):
         customers = buyers[start : start + batch]
         features, scores, best = ranker.ranked(customers, k * cap.pool if cap is not None else k)
-        if cap is not None and group is not None:
-            best = [_capped(rows, features.products, group, k, cap) for rows in best]
-        chosen = np.concatenate(best) if best else np.zeros(0, dtype=np.int64)
+        plans = [_plan(rows, features.products, popular, k, group, cap) for rows in best]
+        chosen = np.array([row for plan in plans for row, _ in plan if row >= 0], dtype=np.int64)
         source_columns = [(i, n.removeprefix("src_")) for i, n in enumerate(features.names) if n.startswith("src_")]
         reasons = explain(view, customers, features, ranker.contributions(features, chosen), chosen)
         by_row = dict(zip(chosen.tolist(), reasons, strict=True))
-        for r, rows in enumerate(best):
+        for r, plan in enumerate(plans):
             items: list[ServedItem] = []
-            for rank, row in enumerate(rows.tolist(), start=1):
+            for rank, (row, product) in enumerate(plan, start=1):
+                pid = view.product_ids[product]
+                if row < 0:
+                    items.append(ServedItem(pid, rank, 0.0, ("popular",), ("popular this week",), ()))
+                    continue
                 said = by_row[row]
                 items.append(
                     ServedItem(
-                        product=view.product_ids[int(features.products[row])],
+                        product=pid,
                         rank=rank,
                         score=round(float(scores[row]), 6),
                         sources=tuple(name for i, name in source_columns if features.values[row, i] > 0),
@@ -78,13 +96,5 @@ def served_lists(
                         cited=tuple(reason.product for reason in said if reason.product),
                     )
                 )
-            taken = {item.product for item in items}
-            for product in popular:
-                if len(items) >= k:
-                    break
-                pid = view.product_ids[int(product)]
-                if pid in taken:
-                    continue
-                items.append(ServedItem(pid, len(items) + 1, 0.0, ("popular",), ("popular this week",), ()))
             out[view.customer_ids[int(customers[r])]] = items
     return out

@@ -15,6 +15,7 @@ from shopgraph.graphstore.ingest.loader import ingest_catalog, ingest_customers,
 from shopgraph.relational.candidates import SOURCES
 from shopgraph.relational.data import from_day, to_day
 from shopgraph.relational.export import read_snapshot
+from shopgraph.relational.exposure_cap import ExposureCap, snapshot_groups
 from shopgraph.relational.pipeline import RecommenderSettings, evaluate_models, train_models
 from shopgraph.relational.ranker import LearnedRanker, RankerSettings
 from shopgraph.relational.recommend import recommend
@@ -156,6 +157,44 @@ def test_train_writes_the_rankers_lists_as_recommended_and_recommend_serves_them
         )
         == 720
     )
+
+
+def test_train_with_an_exposure_cap_writes_capped_lists_under_their_own_version(driver: Driver, tmp_path: Path) -> None:
+    load_sample(driver)
+    plain = train_models(driver, tmp_path, settings=FAST, kge_models=("distmult",), kge_epochs=1, served=12)
+    cap = ExposureCap("price_band", 0.25)
+    capped = train_models(
+        driver, tmp_path, settings=FAST, kge_models=("distmult",), kge_epochs=1, served=12, exposure_cap=cap
+    )
+    assert capped.ranker_version == plain.ranker_version + "-price_band-cap-25"
+    rows = driver.execute_query(
+        "MATCH (c:Customer)-[r:RECOMMENDED]->(p:Product) RETURN c.id AS customer, p.id AS product, "
+        "r.modelVersion AS version ORDER BY customer, r.rank"
+    ).records
+    assert {r["version"] for r in rows} == {capped.ranker_version}, "the uncapped lists are replaced"
+    written: dict[str, list[str]] = {}
+    for r in rows:
+        written.setdefault(r["customer"], []).append(r["product"])
+
+    # The written lists are the capped ones the ranker makes, and at most ceil(0.25 * 12) = 3 places
+    # of a list go to one price band wherever the pool of 3 x 12 candidates had enough of the others.
+    snapshot = read_snapshot(driver)
+    ranker = LearnedRanker(RankerSettings(seed=FAST.seed))
+    ranker.fit(snapshot)
+    expected = served_lists(ranker, snapshot, 12, cap=cap)
+    assert {c: [i.product for i in items] for c, items in expected.items()} == written
+    uncapped = served_lists(ranker, snapshot, 12)
+    band = snapshot_groups(snapshot, "price_band")
+    position = {pid: i for i, pid in enumerate(snapshot.product_ids)}
+
+    def most_in_one_band(products: list[str]) -> int:
+        counts = np.bincount([band[position[p]] for p in products if band[position[p]] >= 0], minlength=4)
+        return int(counts.max())
+
+    over_before = sum(most_in_one_band([i.product for i in items]) > 3 for items in uncapped.values())
+    over_after = sum(most_in_one_band(products) > 3 for products in written.values())
+    assert over_before > 0, "the sample's uncapped lists crowd one price band, so the cap has work to do"
+    assert over_after < over_before / 4
 
 
 def test_the_vector_index_serves_the_written_vectors(driver: Driver, tmp_path: Path) -> None:

@@ -175,7 +175,8 @@ def render_ablation(report: EvaluationReport, base: str, k: int, samples: int = 
     lines = [
         f"Ablation: each ranker variant against the ranker without any learned-vector feature (**{base}**); "
         "`ranker - preferences` is `ranker` without the preference shares from the catalog's facts; "
-        "`ranker, own first` puts the customer's own past products before the rest. "
+        "`ranker` puts the customer's latest own product first, then ranks the rest by score; "
+        "`ranker, learned order` ranks everything by score (`ranker, own first`, the other way round). "
         "Paired bootstrap, 95 % interval, **bold** when it lies above 0.",
         "",
         f"| ranker | MAP@{k} | Δ MAP@{k} | Δ Recall@{k} |",

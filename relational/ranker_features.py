@@ -7,8 +7,11 @@ recomputation from ``snapshot.until(cutoff)``; nothing after it can reach a feat
 With ``ref`` the cut-off day, the features of a pair (customer ``c``, product ``p``):
 
 - ``own_count``, ``own_recency`` (Σ 2^(−(ref − day)/14) over ``c``'s lines of ``p``), ``own_days``
-  (days since ``c`` last bought ``p``; NaN never);
+  (days since ``c`` last bought ``p``; NaN never), ``own_rank`` (``p``'s place, from 1, among
+  ``c``'s own candidates ordered by last purchase day, latest first, then by count: the shop's rule's
+  order, which trees cannot rebuild from per-pair values; NaN for a product ``c`` never bought);
 - ``sibling_count``, ``sibling_days``: the same for the other products of ``p``'s variant group;
+  ``sibling_rank``: ``p``'s place among ``c``'s sibling candidates, the latest-bought group first;
 - ``copurchase``: the co-purchase source's score (``W · C``, see :mod:`relational.candidates`);
 - ``pop_7``, ``pop_28``, ``pop_84``: purchase lines of ``p`` in the last 7/28/84 days;
   ``pop_trend = pop_7 / (pop_28 / 4 + 1)``; ``pop_age``: decayed lines of ``p`` by ``c``'s age band;
@@ -20,6 +23,8 @@ With ``ref`` the cut-off day, the features of a pair (customer ``c``, product ``
   :data:`PREFERENCE_FACTS`): ``max_{t ∈ terms(p)} n_c(t) / n_c``, the largest share of ``c``'s lines
   whose product has one of ``p``'s terms — ``PREFERS`` recomputed from the view, never read from
   the graph's ``PREFERS`` (built on every purchase);
+- ``text_rank``, ``photo_rank``: ``p``'s place among ``c``'s candidates by that cosine, highest first
+  (a place within the customer's list is what LambdaRank compares; NaN without vectors);
 - customer: ``cust_lines``, ``cust_products``, ``cust_days`` (since their last purchase), ``cust_age``;
 - where the lines carry prices: ``item_price``, the mean price paid for ``p``, and ``price_ratio``,
   that over the mean price ``c`` paid per line (NaN where either is unknown);
@@ -95,6 +100,18 @@ def _last_day(
     return sp.csr_matrix(
         (days[picked].astype(np.float64) + 1, (rows_of_lines[picked], cols_of_lines[picked])), shape=shape
     )
+
+
+def rank_within(rows: NDArray[np.int64], *keys: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per pair, its place (1, 2, ...) within its customer's pairs ordered by ``keys`` (each
+    descending, the first the most significant; then pair order); NaN where the first key is NaN."""
+    out = np.full(rows.shape[0], np.nan)
+    pick = np.flatnonzero(~np.isnan(keys[0]))
+    if pick.shape[0]:
+        order = pick[np.lexsort((pick, *(-k[pick] for k in reversed(keys)), rows[pick]))]
+        grouped = rows[order]
+        out[order] = np.arange(order.shape[0]) - np.searchsorted(grouped, grouped) + 1
+    return out
 
 
 def preference_share(
@@ -258,6 +275,7 @@ def pair_features(
 
     columns: dict[str, NDArray[np.float64]] = {
         "own_count": own_count,
+        "own_rank": rank_within(rows, np.where(own_count > 0, own_last, np.nan), own_count),
         "own_recency": _lookup(recency, rows, products),
         "own_days": np.where(own_last > 0, ref - (own_last - 1), np.nan),
         "sibling_count": sib_count,
@@ -278,6 +296,9 @@ def pair_features(
         "cust_days": cust_last[rows],
         "cust_age": cust_age,
     }
+    columns["text_rank"] = rank_within(rows, columns["text_cos"])
+    columns["photo_rank"] = rank_within(rows, columns["photo_cos"])
+    columns["sibling_rank"] = rank_within(rows, np.where(sib_count > 0, -sib_days, np.nan), sib_count)
     columns.update(_line_columns(purchases, line_rows, rows, products, shape))
     for relation, suffix in PREFERENCE_FACTS.items():
         if relation in view.facts:

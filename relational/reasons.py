@@ -24,16 +24,16 @@ from shopgraph.relational.ranker_features import PREFERENCE_FACTS, PairFeatures
 
 # Reason kind -> the features whose contributions count for it.
 KINDS: dict[str, tuple[str, ...]] = {
-    "repurchase": ("own_count", "own_recency", "own_days", "src_repurchase"),
-    "sibling": ("sibling_count", "sibling_days", "group_share", "src_siblings"),
+    "repurchase": ("own_count", "own_rank", "own_recency", "own_days", "src_repurchase"),
+    "sibling": ("sibling_count", "sibling_days", "sibling_rank", "group_share", "src_siblings"),
     "copurchase": ("src_copurchase",),
     "popular": ("pop_7", "pop_28", "pop_84", "pop_trend", "item_buyers", "item_last_days", "src_popular"),
     "popular_age": ("pop_age", "src_popular_age"),
     "new": ("item_first_days", "src_new_arrivals"),
     "price": ("item_price", "price_ratio"),
     "preference": tuple(f"pref_{suffix}" for suffix in PREFERENCE_FACTS.values()),
-    "text": ("text_cos", "src_text"),
-    "photo": ("photo_cos", "src_photo"),
+    "text": ("text_cos", "text_rank", "src_text"),
+    "photo": ("photo_cos", "photo_rank", "src_photo"),
     "graph": ("gnn_cos", "kge_cos"),
 }
 

@@ -17,7 +17,7 @@ from shopgraph.relational.candidates import (
 )
 from shopgraph.relational.data import AVAILABLE_UNKNOWN, Facts, Purchases, Snapshot
 from shopgraph.relational.ranker import FeatureCache, LearnedRanker, RankerSettings
-from shopgraph.relational.ranker_features import labels, pair_features
+from shopgraph.relational.ranker_features import labels, pair_features, rank_within
 from shopgraph.relational.ranker_vectors import GridVectors
 from shopgraph.relational.reasons import explain
 from shopgraph.relational.split import make_task
@@ -111,6 +111,18 @@ def test_features_of_a_pair_by_hand() -> None:
     assert col("pop_7")[at[1]] == 2 and col("pop_28")[at[2]] == 1 and col("item_buyers")[at[1]] == 2
     assert col("item_first_days")[at[0]] == 10 and col("cust_lines")[at[0]] == 2 and col("cust_days")[at[0]] == 4
     assert col("src_siblings")[at[1]] == pytest.approx(2 ** (-1.0))
+    # The rule's order of the customer's own products: 2 (day 96) before 0 (day 90).
+    assert col("own_rank")[at[2]] == 1 and col("own_rank")[at[0]] == 2 and np.isnan(col("own_rank")[at[1]])
+    assert col("sibling_rank")[at[1]] == 1 and np.isnan(col("sibling_rank")[[at[0], at[2]]]).all()
+    assert np.isnan(col("text_rank")).all(), "no text vectors, no place by them"
+
+
+def test_places_within_a_customer_order_by_the_keys_and_skip_nan() -> None:
+    rows = np.array([0, 0, 0, 0, 1, 1])
+    first = np.array([0.2, 0.9, np.nan, 0.2, 0.5, 0.1])
+    second = np.array([1.0, 0.0, 0.0, 3.0, 0.0, 0.0])
+    got = rank_within(rows, first, second)
+    assert got[[0, 1, 3, 4, 5]].tolist() == [3, 1, 2, 1, 2] and np.isnan(got[2])
 
 
 def test_no_feature_sees_the_window_after_the_cutoff() -> None:
@@ -284,7 +296,10 @@ def test_a_catalog_launch_date_makes_a_never_bought_product_a_candidate_from_tha
 
 def test_own_first_puts_the_customers_own_products_before_the_rest_in_the_models_order() -> None:
     view = _busy_snapshot(3).until(372)
-    learned, own_first = (LearnedRanker(RankerSettings(embeddings=(), trees=30, own_first=o)) for o in (False, True))
+    learned, own_first = (
+        LearnedRanker(RankerSettings(embeddings=(), trees=30, own_first=o, own_order="model", own_first_max=0))
+        for o in (False, True)
+    )
     learned.fit(view)
     own_first.fit(view)
     customers = np.unique(view.purchases.customer)[:50]
@@ -295,6 +310,39 @@ def test_own_first_puts_the_customers_own_products_before_the_rest_in_the_models
         assert flags == sorted(flags, reverse=True), "own products first"
         mine = [int(p) for p in a[r] if int(p) in own]
         assert [int(p) for p in b[r] if int(p) in own][: len(mine)] == mine, "in the model's order"
+
+
+def test_own_first_by_recency_leads_with_the_latest_own_products_at_most_the_set_number() -> None:
+    view = _busy_snapshot(3).until(372)
+    learned = LearnedRanker(RankerSettings(embeddings=(), trees=30, own_first=False))
+    learned.fit(view)
+    customers = np.unique(view.purchases.customer)[:50]
+    base = learned.recommend(customers, 12)
+    checked = 0
+    for limit in (1, 2, 0):
+        ranker = LearnedRanker(
+            RankerSettings(embeddings=(), trees=30, own_first=True, own_order="recency", own_first_max=limit)
+        )
+        ranker.fit(view)
+        lists = ranker.recommend(customers, 12)
+        for r, c in enumerate(customers):
+            mine = view.purchases.customer == c
+            last: dict[int, int] = {}
+            count: dict[int, int] = {}
+            for p, d in zip(view.purchases.product[mine].tolist(), view.purchases.day[mine].tolist(), strict=True):
+                last[p] = max(last.get(p, -1), d)
+                count[p] = count.get(p, 0) + 1
+            # The rule's order, last bought first, then most bought (ties: the model's order).
+            key = {p: (-last[p], -count[p]) for p in last}
+            size = min(limit or len(last), len(last), 12)
+            head = lists[r][:size].tolist()
+            assert all(p in key for p in head) and [key[p] for p in head] == sorted(key[p] for p in head)
+            assert max(key[p] for p in head) <= min((key[p] for p in key if p not in head), default=(0, 0))
+            # Behind the head, the model's own order of everything else.
+            rest = [int(p) for p in base[r] if int(p) not in head]
+            assert lists[r][size:].tolist()[: len(rest)] == rest[: 12 - size], (limit, int(c))
+            checked += len(head) > 0
+    assert checked == 150
 
 
 def test_a_product_bought_before_always_says_so_first() -> None:

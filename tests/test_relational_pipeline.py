@@ -262,7 +262,7 @@ def test_evaluate_scores_the_pairs_of_the_split_and_writes_its_report(driver: Dr
         "gnn-attention-bought",
         "gnn-attention-bought+repurchase2",
         "ranker",
-        "ranker, own first",
+        "ranker, learned order",
         "ranker - preferences",
         "ranker - no vectors",
         "ranker + text only",
